@@ -1,0 +1,109 @@
+// One build, start to end: context -> test stage -> shipping stage -> tags ->
+// push -> report. Every check a user can fail (Dockerfile, stages, context,
+// registry) runs before the engine does any work, and tags are applied only
+// after everything else succeeded, so a failed build leaves nothing half-tagged.
+import type Docker from 'dockerode';
+import { resolve } from 'node:path';
+import type { Db } from '../state/db.js';
+import { nextBuildNumber } from '../state/build-numbers.js';
+import { collectContext, hashContext } from './context.js';
+import { readDockerfile, resolveTarget } from './dockerfile.js';
+import { buildStage } from './engine-build.js';
+import { readGitInfo } from './git.js';
+import type { BuildEvent } from './progress.js';
+import { checkRegistry, pushTags, resolveRegistry, type RegistrySettings } from './registry.js';
+import { type BuildReport, type ImageReport, inspectImage } from './report.js';
+import { computeTags, computeVersion, highestBuildNumber } from './tags.js';
+import { runTestGate } from './test-gate.js';
+
+/** The part of calma.yml a build reads. */
+export interface BuildSettings {
+  app: string;
+  build: {
+    context: string;
+    dockerfile: string;
+    target?: string | undefined;
+    args: Record<string, string>;
+    max_context: number;
+    test?: { target: string; command?: string[] | undefined; timeout: number } | undefined;
+  };
+  registry?: RegistrySettings | undefined;
+}
+
+export interface BuildObserver {
+  phase(name: 'test' | 'build' | 'push' | 'tag', detail: string): void;
+  event(e: BuildEvent): void;
+  line(text: string): void;
+}
+
+export interface BuildDeps {
+  docker: Docker;
+  db: Db;
+  observer: BuildObserver;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function runBuild(appDir: string, cfg: BuildSettings, deps: BuildDeps): Promise<BuildReport> {
+  const started = Date.now();
+  const { docker, observer } = deps;
+  const ctxDir = resolve(appDir, cfg.build.context);
+  const { stages } = readDockerfile(ctxDir, cfg.build.dockerfile);
+  const ship = resolveTarget(stages, cfg.build.target, 'build.target');
+  const test = cfg.build.test ? resolveTarget(stages, cfg.build.test.target, 'build.test.target') : undefined;
+  const ctx = collectContext(ctxDir, cfg.build.dockerfile, cfg.build.max_context);
+  const registry = cfg.registry ? resolveRegistry(cfg.registry, appDir, deps.env) : undefined;
+  if (registry) await checkRegistry(docker, registry);
+
+  const version = computeVersion(await readGitInfo(ctxDir), await hashContext(ctx));
+  const labels = { 'calma.app': cfg.app, 'calma.commit': version.commit, 'calma.branch': version.branch, 'calma.version': version.id };
+  const stage = (target: string | undefined, role: string) =>
+    buildStage(docker, ctx, { dockerfile: cfg.build.dockerfile, target, args: cfg.build.args, labels: { ...labels, 'calma.role': role } }, (e) => observer.event(e));
+
+  let testImage: ImageReport | undefined;
+  if (test && cfg.build.test) {
+    observer.phase('test', `stage ${test.name ?? test.index}`);
+    const built = await stage(test.name, 'test');
+    const result = await runTestGate(docker, {
+      imageId: built.imageId,
+      command: cfg.build.test.command,
+      timeoutMs: cfg.build.test.timeout,
+      labels,
+      onLine: (l) => observer.line(l),
+    });
+    observer.line(`tests passed in ${(result.durationMs / 1000).toFixed(1)}s`);
+    testImage = await inspectImage(docker, built.imageId, built.progress.steps);
+  }
+
+  observer.phase('build', `stage ${ship.name ?? ship.index}`);
+  const built = await stage(ship.name, 'image');
+  const existing = await docker.listImages({ filters: { reference: [`${cfg.app}:build-*`] } });
+  const n = nextBuildNumber(deps.db, cfg.app, highestBuildNumber(existing.flatMap((i) => (i.RepoTags ?? []).map((t) => t.split(':').pop() ?? ''))));
+  const tags = computeTags(version, n);
+
+  let digest: string | undefined;
+  if (registry) {
+    observer.phase('push', registry.repository);
+    try {
+      digest = await pushTags(docker, built.imageId, registry, tags, (l) => observer.line(l));
+    } catch (e) {
+      await untag(docker, tags.map((t) => `${registry.repository}:${t}`));
+      throw e;
+    }
+  }
+  observer.phase('tag', tags.map((t) => `${cfg.app}:${t}`).join(' '));
+  for (const tag of tags) await docker.getImage(built.imageId).tag({ repo: cfg.app, tag });
+
+  return {
+    app: cfg.app,
+    version: version.id,
+    tags,
+    ship: await inspectImage(docker, built.imageId, built.progress.steps),
+    test: testImage,
+    digest,
+    durationMs: Date.now() - started,
+  };
+}
+
+async function untag(docker: Docker, names: readonly string[]): Promise<void> {
+  for (const name of names) await docker.getImage(name).remove({ noprune: true }).catch(() => undefined);
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// The calma executable: global flags, the subcommands, and the single
+// top-level error handler.
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { registerBuild } from './commands/build.js';
+import { registerConfig } from './commands/config.js';
+import { handleError } from './handle-error.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export function createProgram(): Command {
+  const program = new Command('calma')
+    .description('deploy Docker applications on your own servers: tested, tagged images from a multi-stage Dockerfile')
+    .version(pkg.version)
+    .option('--json', 'machine-readable output on stdout')
+    .option('--verbose', 'show stacks of internal errors')
+    .showHelpAfterError()
+    .configureOutput({ outputError: (s, write) => write(s) });
+  registerBuild(program);
+  registerConfig(program);
+  return program;
+}
+
+async function main(): Promise<void> {
+  const program = createProgram();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (e) {
+    const o = program.opts<{ verbose?: boolean; json?: boolean }>();
+    process.exitCode = handleError(e, { verbose: o.verbose === true, json: o.json === true });
+  }
+}
+
+await main();

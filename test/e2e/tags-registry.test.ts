@@ -1,0 +1,120 @@
+// Tags are exact, dirty trees never borrow a commit's name, and pushed images
+// come back from the registry by digest.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appFromFixture, commitAll, uniqueApp } from '../support/app-dir.js';
+import { calma, calmaJson } from '../support/cli.js';
+import { appTags, docker, removeAppImages, testRegistry } from '../support/engine.js';
+import type { BuildReport } from '../../src/build/report.js';
+
+const noTest = 'app: APP\nbuild:\n  target: production\n';
+
+describe('tags', () => {
+  const apps: string[] = [];
+  after(async () => {
+    for (const a of apps) await removeAppImages(a);
+  });
+
+  test('a clean commit with a semver tag gets sha, branch, build number and version', async () => {
+    const app = uniqueApp();
+    apps.push(app);
+    const dir = appFromFixture('multistage', app, noTest);
+    const sha = commitAll(dir);
+    dir.git('tag', 'v1.4.2');
+    dir.git('tag', 'not-a-version');
+    const r = await calmaJson<BuildReport>(['build', dir.dir]);
+    assert.deepEqual(r.tags, [sha.slice(0, 12), 'main', 'build-1', 'v1.4.2']);
+    assert.deepEqual(await appTags(app), ['build-1', 'main', sha.slice(0, 12), 'v1.4.2'].sort());
+    dir.cleanup();
+  });
+
+  test('uncommitted changes give a content-hash version marked -dirty, and no branch tag', async () => {
+    const app = uniqueApp();
+    apps.push(app);
+    const dir = appFromFixture('multistage', app, noTest);
+    const sha = commitAll(dir);
+    dir.write('main.txt', 'not committed\n');
+    const r = await calmaJson<BuildReport>(['build', dir.dir]);
+    assert.match(r.version, /^[0-9a-f]{12}-dirty$/);
+    assert.notEqual(r.version.slice(0, 12), sha.slice(0, 12));
+    assert.deepEqual(r.tags, [r.version, 'build-1']);
+    const labels = (await docker.getImage(`${app}:build-1`).inspect()).Config.Labels;
+    assert.equal(labels['calma.commit'], r.version);
+    // the same content builds to the same version
+    const again = await calmaJson<BuildReport>(['build', dir.dir]);
+    assert.equal(again.version, r.version);
+    assert.deepEqual(again.tags, [r.version, 'build-2']);
+    dir.cleanup();
+  });
+
+  test('outside git the version is a content hash marked -dirty', async () => {
+    const app = uniqueApp();
+    apps.push(app);
+    const dir = appFromFixture('multistage', app, noTest);
+    const r = await calmaJson<BuildReport>(['build', dir.dir]);
+    assert.match(r.version, /^[0-9a-f]{12}-dirty$/);
+    assert.deepEqual(r.tags, [r.version, 'build-1']);
+    dir.cleanup();
+  });
+});
+
+describe('registry', () => {
+  test('every tag is pushed, and the image can be pulled back by digest', async () => {
+    const app = uniqueApp();
+    const registry = testRegistry();
+    const repo = `${registry}/calma-e2e/${app}`;
+    const dir = appFromFixture('multistage', app, `${noTest}registry:\n  server: ${registry}\n  image: calma-e2e/${app}\n`);
+    try {
+      const sha = commitAll(dir);
+      const r = await calmaJson<BuildReport>(['build', dir.dir]);
+      assert.match(r.digest ?? '', /^sha256:[0-9a-f]{64}$/);
+      const tagsRes = await fetch(`http://${registry}/v2/calma-e2e/${app}/tags/list`);
+      const listed = ((await tagsRes.json()) as { tags: string[] }).tags.sort();
+      assert.deepEqual(listed, ['build-1', 'main', sha.slice(0, 12)].sort());
+
+      // Drop every local name of the image, then pull it back by digest alone.
+      for (const t of r.tags) {
+        await docker.getImage(`${repo}:${t}`).remove();
+        await docker.getImage(`${app}:${t}`).remove();
+      }
+      await new Promise<void>((resolve, reject) => {
+        docker.pull(`${repo}@${r.digest}`, (err: Error | null, stream: NodeJS.ReadableStream) => {
+          if (err) return reject(err);
+          docker.modem.followProgress(stream, (e: Error | null) => (e ? reject(e) : resolve()));
+        });
+      });
+      const pulled = await docker.getImage(`${repo}@${r.digest}`).inspect();
+      assert.equal(pulled.Id, r.ship.imageId);
+      assert.equal(pulled.Config.Labels['calma.app'], app);
+    } finally {
+      dir.cleanup();
+      await removeAppImages(app);
+    }
+  });
+
+  test('an unreachable registry is one clear line, exit 1, nothing built or tagged', async () => {
+    const app = uniqueApp();
+    const dir = appFromFixture('multistage', app, `${noTest}registry:\n  server: 127.0.0.1:5999\n`);
+    try {
+      const r = await calma(['build', dir.dir]);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, 'error: registry 127.0.0.1:5999 is unreachable (ECONNREFUSED)\n');
+      assert.deepEqual(await appTags(app), []);
+    } finally {
+      dir.cleanup();
+      await removeAppImages(app);
+    }
+  });
+
+  test('a password variable that is not set is refused before building', async () => {
+    const app = uniqueApp();
+    const dir = appFromFixture('multistage', app, `${noTest}registry:\n  server: ${testRegistry()}\n  username: deploy\n  password_env: CALMA_E2E_UNSET_PASSWORD\n`);
+    try {
+      const r = await calma(['build', dir.dir]);
+      assert.equal(r.code, 1);
+      assert.equal(r.stderr, 'error: registry.password_env: the variable CALMA_E2E_UNSET_PASSWORD is not set\n');
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
