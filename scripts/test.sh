@@ -9,13 +9,17 @@ cd "$(dirname "$0")/.."
 
 work=$(mktemp -d /tmp/calma-test.XXXXXX)
 registry_pid=""
+# Keeps the tests' exit status: a stopped helper's own status must not replace it.
 cleanup() {
-  [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null
+  local rc=$?
+  set +e
+  if [ -n "$registry_pid" ]; then kill "$registry_pid" 2>/dev/null; wait "$registry_pid" 2>/dev/null; fi
   if [ -n "$STARTED_DOCKERD_PID" ]; then
     kill "$STARTED_DOCKERD_PID" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$STARTED_DOCKERD_PID" 2>/dev/null || break; sleep 0.2; done
   fi
   rm -rf "$work"
+  exit "$rc"
 }
 trap cleanup EXIT
 

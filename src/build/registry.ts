@@ -56,7 +56,9 @@ export async function checkRegistry(docker: Docker, target: RegistryTarget): Pro
   try {
     await docker.checkAuth(target.auth);
   } catch (e) {
-    throw new UnavailableError(`registry ${target.server} refused the credentials of ${target.auth.username}: ${oneLine(errorMessage(e))}`);
+    // dockerode wraps the engine's answer in an HTTP status line; the engine's own message is the useful part.
+    const engineMessage = (e as { json?: { message?: string } }).json?.message ?? errorMessage(e);
+    throw new UnavailableError(`registry ${target.server} refused the credentials of ${target.auth.username}: ${oneLine(engineMessage)}`);
   }
 }
 

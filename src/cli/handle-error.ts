@@ -7,6 +7,9 @@ export function handleError(e: unknown, opts: { verbose: boolean; json: boolean 
   if (opts.json) {
     const body = e instanceof ConfigError ? { error: 'config', problems: e.problems } : { error: isUserError(e) ? 'user' : 'internal', message: e instanceof Error ? e.message : String(e) };
     err.write(`${JSON.stringify(body)}\n`);
+  } else if (e instanceof ConfigError) {
+    // file:line:col first, as compilers print it, so editors and terminals can jump to it.
+    err.write(`${e.message}\n`);
   } else if (isUserError(e)) {
     err.write(`error: ${e.message.split('\n').join('\nerror: ')}\n`);
     for (const d of e.details) err.write(`${d}\n`);

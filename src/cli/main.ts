@@ -15,6 +15,7 @@ export function createProgram(): Command {
     .version(pkg.version)
     .option('--json', 'machine-readable output on stdout')
     .option('--verbose', 'show stacks of internal errors')
+    .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError()
     .configureOutput({ outputError: (s, write) => write(s) });
   registerBuild(program);

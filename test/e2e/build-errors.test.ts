@@ -53,7 +53,7 @@ describe('calma build: errors a user can cause', () => {
   });
 
   test('a bad calma.yml is reported with file, key path and line:column', async () => {
-    await expectFailure(() => undefined, 'app: APP\nbuild:\n  test:\n    target: test\n    timeout: soon\n', /^error: .*calma\.yml:5:14 build\.test\.timeout: expected a duration like 5s, got "soon"\n$/);
+    await expectFailure(() => undefined, 'app: APP\nbuild:\n  test:\n    target: test\n    timeout: soon\n', /^\/.*\/calma\.yml:5:14 build\.test\.timeout: expected a duration like 5s, got "soon"\n$/);
   });
 
   test('a directory without calma.yml', async () => {

@@ -6,6 +6,7 @@ import { appFromFixture, commitAll, uniqueApp } from '../support/app-dir.js';
 import { calma, calmaJson } from '../support/cli.js';
 import { appTags, docker, removeAppImages, testRegistry } from '../support/engine.js';
 import type { BuildReport } from '../../src/build/report.js';
+import { startAuthRegistry } from '../support/auth-registry.js';
 
 const noTest = 'app: APP\nbuild:\n  target: production\n';
 
@@ -115,6 +116,27 @@ describe('registry', () => {
       assert.equal(r.stderr, 'error: registry.password_env: the variable CALMA_E2E_UNSET_PASSWORD is not set\n');
     } finally {
       dir.cleanup();
+    }
+  });
+
+  test('credentials: refused ones are one clear line and nothing is tagged; accepted ones push', async () => {
+    const registry = await startAuthRegistry('deploy', 's3cret');
+    const app = uniqueApp();
+    const dir = appFromFixture('multistage', app, `${noTest}registry:\n  server: ${registry.server}\n  username: deploy\n  password_env: CALMA_E2E_PASSWORD\n`);
+    try {
+      const refused = await calma(['build', dir.dir], { env: { CALMA_E2E_PASSWORD: 'wrong' } });
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, new RegExp(`^error: registry ${registry.server} refused the credentials of deploy: .*401 Unauthorized\\n$`));
+      assert.deepEqual(await appTags(app), []);
+
+      const accepted = await calmaJson<BuildReport>(['build', dir.dir], { env: { CALMA_E2E_PASSWORD: 's3cret' } });
+      assert.match(accepted.digest ?? '', /^sha256:/);
+      const list = await fetch(`http://${registry.server}/v2/${app}/tags/list`, { headers: { authorization: `Basic ${Buffer.from('deploy:s3cret').toString('base64')}` } });
+      assert.deepEqual(((await list.json()) as { tags: string[] }).tags.sort(), accepted.tags.slice().sort());
+    } finally {
+      dir.cleanup();
+      await removeAppImages(app);
+      await registry.stop();
     }
   });
 });

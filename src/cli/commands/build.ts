@@ -29,8 +29,10 @@ test stage, registry); 70 an internal error.`,
       const { config } = loadConfig(dir, opts.file);
       const docker = await connectDocker();
       const db = openDb();
-      const tty = !g.json && process.stderr.isTTY === true;
-      const reporter = createBuildReporter({ tty, out: g.json ? process.stderr : process.stdout });
+      const out = g.json ? process.stderr : process.stdout;
+      // A terminal without a width (some pseudo-terminals) cannot host a spinner: plain lines then.
+      const tty = !g.json && process.stdout.isTTY === true && (process.stdout.columns ?? 0) > 0;
+      const reporter = createBuildReporter({ tty, out });
       try {
         const report = await runBuild(dir, { ...config, registry: opts.push ? config.registry : undefined }, { docker, db, observer: reporter });
         reporter.stop(true);
