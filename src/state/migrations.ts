@@ -4,4 +4,50 @@ export const migrations: readonly string[] = [
      app TEXT PRIMARY KEY,
      last INTEGER NOT NULL
    );`,
+  // API tokens: only a sha256 of the token is kept; the token itself is shown once.
+  `CREATE TABLE tokens (
+     id TEXT PRIMARY KEY,
+     name TEXT NOT NULL,
+     hash TEXT NOT NULL UNIQUE,
+     scope TEXT NOT NULL,
+     app TEXT,
+     created_at TEXT NOT NULL,
+     last_used_at TEXT
+   );`,
+  // Deployments: history and intent. What runs is read from Docker's labels.
+  `CREATE TABLE releases (
+     id TEXT PRIMARY KEY,
+     app TEXT NOT NULL,
+     env TEXT NOT NULL,
+     image TEXT NOT NULL,
+     version TEXT NOT NULL,
+     commit_sha TEXT NOT NULL,
+     branch TEXT NOT NULL,
+     config_json TEXT NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE INDEX releases_app_env ON releases (app, env, created_at);
+   CREATE TABLE deployments (
+     id TEXT PRIMARY KEY,
+     app TEXT NOT NULL,
+     env TEXT NOT NULL,
+     release_id TEXT NOT NULL REFERENCES releases (id),
+     previous_release_id TEXT,
+     kind TEXT NOT NULL,
+     status TEXT NOT NULL,
+     reason TEXT,
+     started_at TEXT NOT NULL,
+     finished_at TEXT
+   );
+   CREATE INDEX deployments_app_env ON deployments (app, env, started_at);
+   CREATE TABLE deployment_steps (
+     deployment_id TEXT NOT NULL REFERENCES deployments (id),
+     seq INTEGER NOT NULL,
+     step TEXT NOT NULL,
+     status TEXT NOT NULL,
+     detail TEXT,
+     started_at TEXT NOT NULL,
+     finished_at TEXT,
+     PRIMARY KEY (deployment_id, seq)
+   );`,
 ];

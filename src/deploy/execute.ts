@@ -1,0 +1,182 @@
+// Applies a deployment plan: each step journalled before it acts, and a
+// failure before traffic has safely moved undone by the compensation plan, so
+// blue keeps serving. Steps after `verify` are housekeeping: their failures
+// are reported but do not undo a release that is already serving and checked.
+import type Docker from 'dockerode';
+import { UserError, errorMessage } from '../errors.js';
+import type { VolumeSpec } from '../config/schema.js';
+import type { Route } from '../proxy/routes.js';
+import { EDGE_NETWORK } from '../runtime/names.js';
+import { ensureEdgeNetwork } from '../runtime/network.js';
+import { runOnce } from '../runtime/run-once.js';
+import { startWebContainer } from '../runtime/web-container.js';
+import type { Journal } from '../state/journal.js';
+import { httpProbe, waitHealthy, type HealthDeps, type HealthSettings, type ProbeResult } from './health.js';
+import { planCompensation, type DeployTarget, type Step } from './plan.js';
+
+/** What the executor needs of the edge; the daemon passes its managed nginx. */
+export interface EdgePort {
+  apply(route: Route): Promise<void>;
+  /** A request through the edge, as a user's would arrive. */
+  probe(domain: string, path: string, timeoutMs: number): Promise<ProbeResult>;
+  /** Resolves once connections opened before the last switch are finished (at most ms). */
+  drained(ms: number): Promise<void>;
+}
+
+export interface WebSpec {
+  release: string;
+  domains: string[];
+  port: number;
+  command: string[] | undefined;
+  environment: Record<string, string>;
+  volumes: readonly VolumeSpec[];
+  healthcheck: HealthSettings;
+  maxBodyBytes: number;
+  releaseTimeoutMs: number;
+  dns?: string[];
+}
+
+export interface ExecutorDeps {
+  docker: Docker;
+  edge: EdgePort;
+  journal: Journal;
+  log: (line: string) => void;
+  backup?: () => Promise<void>;
+  health?: Partial<HealthDeps>;
+}
+
+const AFTER_VERIFY = new Set<Step['kind']>(['drain', 'stop', 'remove']);
+
+export async function executeDeployment(steps: readonly Step[], target: DeployTarget, web: WebSpec, blue: readonly string[], deps: ExecutorDeps): Promise<void> {
+  const ctx = new StepRunner(target, web, deps);
+  const done: Step[] = [];
+  for (const step of steps) {
+    const seq = deps.journal.stepStarted(target.deploymentId, step.kind, step);
+    try {
+      await ctx.run(step);
+      deps.journal.stepEnded(target.deploymentId, seq, 'done');
+      done.push(step);
+    } catch (e) {
+      deps.journal.stepEnded(target.deploymentId, seq, 'failed');
+      if (AFTER_VERIFY.has(step.kind)) {
+        deps.log(`warning: ${step.kind} failed after the switch (the new release is serving): ${errorMessage(e)}`);
+        continue;
+      }
+      await compensate(ctx, [...done, step], blue, deps, target.deploymentId);
+      throw e;
+    }
+  }
+}
+
+async function compensate(ctx: StepRunner, done: Step[], blue: readonly string[], deps: ExecutorDeps, deploymentId: string): Promise<void> {
+  for (const step of planCompensation(done, blue)) {
+    const seq = deps.journal.stepStarted(deploymentId, `undo-${step.kind}`, step);
+    try {
+      await ctx.run(step);
+      deps.journal.stepEnded(deploymentId, seq, 'compensated');
+    } catch (e) {
+      deps.journal.stepEnded(deploymentId, seq, 'failed');
+      deps.log(`warning: undoing ${step.kind} failed: ${errorMessage(e)}`);
+    }
+  }
+}
+
+/** How each kind of step acts on the engine and the edge. */
+class StepRunner {
+  constructor(
+    private readonly target: DeployTarget,
+    private readonly web: WebSpec,
+    private readonly deps: ExecutorDeps,
+  ) {}
+
+  async run(step: Step): Promise<void> {
+    const { docker } = this.deps;
+    switch (step.kind) {
+      case 'backup':
+        if (!this.deps.backup) throw new Error('a backup step was planned but no backup is configured');
+        return this.deps.backup();
+      case 'start':
+        await ensureEdgeNetwork(docker);
+        for (const name of step.containers) {
+          await startWebContainer(docker, { ...this.web, name, image: step.image, app: this.target.app, env: this.target.env, deploymentId: this.target.deploymentId });
+          this.deps.log(`started ${name}`);
+        }
+        return;
+      case 'health':
+        return this.health(step.containers);
+      case 'release':
+        return this.releaseCommand(step.image, step.command);
+      case 'switch':
+        await this.deps.edge.apply(await this.route(step.containers));
+        this.deps.log(step.containers.length > 0 ? `edge now routes ${this.web.domains.join(', ') || '(no domain)'} to ${step.containers.join(', ')}` : 'edge route emptied');
+        return;
+      case 'verify':
+        return this.verify();
+      case 'drain':
+        return this.deps.edge.drained(step.ms);
+      case 'stop':
+        await Promise.all(step.containers.map((c) => docker.getContainer(c).stop({ t: 10 }).catch(ignoreNotRunning)));
+        return;
+      case 'remove':
+        await Promise.all(step.containers.map((c) => docker.getContainer(c).remove({ force: true }).catch(ignoreMissing)));
+        return;
+    }
+  }
+
+  private async ip(name: string): Promise<string> {
+    const info = await this.deps.docker.getContainer(name).inspect();
+    const ip = info.NetworkSettings.Networks[EDGE_NETWORK]?.IPAddress;
+    if (!ip) throw new UserError(`container ${name} has no address on ${EDGE_NETWORK}`);
+    return ip;
+  }
+
+  private async route(containers: readonly string[]): Promise<Route> {
+    const upstreams = await Promise.all(containers.map(async (c) => ({ host: await this.ip(c), port: this.web.port })));
+    return { app: this.target.app, env: this.target.env, domains: this.web.domains, upstreams, maxBodyBytes: this.web.maxBodyBytes, release: this.web.release };
+  }
+
+  private async health(containers: readonly string[]): Promise<void> {
+    const targets = await Promise.all(containers.map(async (name) => ({ name, host: await this.ip(name), port: this.web.port })));
+    await waitHealthy(targets, this.web.healthcheck, {
+      probe: httpProbe,
+      stopped: async (t) => {
+        const state = (await this.deps.docker.getContainer(t.name).inspect()).State;
+        return state.Running ? undefined : `exited with code ${state.ExitCode}`;
+      },
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      now: () => Date.now(),
+      ...this.deps.health,
+    });
+  }
+
+  private async releaseCommand(image: string, command: string[]): Promise<void> {
+    const result = await runOnce(this.deps.docker, {
+      image,
+      command,
+      timeoutMs: this.web.releaseTimeoutMs,
+      labels: { 'calma.app': this.target.app, 'calma.env': this.target.env, 'calma.deployment': this.target.deploymentId, 'calma.role': 'release' },
+      env: Object.entries(this.web.environment).map(([k, v]) => `${k}=${v}`),
+      hostConfig: { NetworkMode: EDGE_NETWORK, ...(this.web.dns ? { Dns: this.web.dns } : {}) },
+      onLine: (l) => this.deps.log(`release | ${l}`),
+    });
+    const tail = result.lastLines.map((l) => `  | ${l}`);
+    if (result.exitCode === undefined) throw new UserError(`release command timed out`, tail);
+    if (result.exitCode !== 0) throw new UserError(`release command exited with code ${result.exitCode}`, tail);
+  }
+
+  /** The switch only counts once a request through the edge reaches the new release healthy. */
+  private async verify(): Promise<void> {
+    const domain = this.web.domains[0];
+    if (domain === undefined) return;
+    const r = await this.deps.edge.probe(domain, this.web.healthcheck.path, this.web.healthcheck.timeoutMs);
+    if (!r.ok) throw new UserError(`the edge does not serve ${domain}${this.web.healthcheck.path} healthy after the switch: ${r.answer}`);
+  }
+}
+
+function ignoreNotRunning(e: unknown): void {
+  if ((e as { statusCode?: number }).statusCode !== 304 && (e as { statusCode?: number }).statusCode !== 404) throw e;
+}
+
+function ignoreMissing(e: unknown): void {
+  if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+}

@@ -1,0 +1,71 @@
+// The health gate: every new container must answer its health path with a 2xx
+// before traffic moves. A container that exits fails at once (no point waiting
+// for the deadline), and the failure carries each container's last answers.
+import { request } from 'node:http';
+import { UserError } from '../errors.js';
+import { formatMs } from '../build/format.js';
+
+export interface HealthTarget {
+  name: string;
+  host: string;
+  port: number;
+}
+
+export interface HealthSettings {
+  path: string;
+  intervalMs: number;
+  timeoutMs: number;
+  deadlineMs: number;
+}
+
+/** One probe's answer, as shown to the user when the gate fails. */
+export type ProbeResult = { ok: true; status: number } | { ok: false; answer: string };
+
+export interface HealthDeps {
+  probe(target: HealthTarget, path: string, timeoutMs: number): Promise<ProbeResult>;
+  /** undefined while running, else why it is not (e.g. "exited with code 1"). */
+  stopped(target: HealthTarget): Promise<string | undefined>;
+  sleep(ms: number): Promise<void>;
+  now(): number;
+}
+
+export async function waitHealthy(targets: readonly HealthTarget[], s: HealthSettings, deps: HealthDeps): Promise<void> {
+  const started = deps.now();
+  const pending = new Map(targets.map((t) => [t.name, t]));
+  const last = new Map<string, string>();
+  for (;;) {
+    for (const t of [...pending.values()]) {
+      const down = await deps.stopped(t);
+      if (down !== undefined) throw new UserError(`container ${t.name} ${down} before it became healthy`, answers(last));
+      const r = await deps.probe(t, s.path, s.timeoutMs);
+      if (r.ok) pending.delete(t.name);
+      else last.set(t.name, r.answer);
+    }
+    if (pending.size === 0) return;
+    if (deps.now() - started >= s.deadlineMs) {
+      throw new UserError(`${[...pending.keys()].join(', ')} not healthy within ${formatMs(s.deadlineMs)} (web.healthcheck.deadline)`, answers(last));
+    }
+    await deps.sleep(s.intervalMs);
+  }
+}
+
+function answers(last: Map<string, string>): string[] {
+  return [...last].map(([name, a]) => `  ${name}: last answer: ${a}`);
+}
+
+/** A real HTTP probe: 2xx is healthy; anything else, a timeout or a refused connection is the answer shown. */
+export function httpProbe(target: HealthTarget, path: string, timeoutMs: number): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const req = request({ host: target.host, port: target.port, path, method: 'GET', timeout: timeoutMs, headers: { 'user-agent': 'calma-health' } }, (res) => {
+      res.resume();
+      const status = res.statusCode ?? 0;
+      resolve(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, answer: `HTTP ${status}` });
+    });
+    req.on('timeout', () => {
+      req.destroy();
+      resolve({ ok: false, answer: `no answer within ${formatMs(timeoutMs)}` });
+    });
+    req.on('error', (e: NodeJS.ErrnoException) => resolve({ ok: false, answer: e.code ?? e.message }));
+    req.end();
+  });
+}

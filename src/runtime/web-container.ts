@@ -1,0 +1,56 @@
+// Starting one web replica: the image with its env, volumes and command, on
+// the edge network, labelled so the engine itself says what it is.
+import type Docker from 'dockerode';
+import type { VolumeSpec } from '../config/schema.js';
+import { EDGE_NETWORK } from './names.js';
+
+export interface WebContainerSpec {
+  name: string;
+  image: string;
+  app: string;
+  env: string;
+  deploymentId: string;
+  release: string;
+  port: number;
+  command: string[] | undefined;
+  environment: Record<string, string>;
+  volumes: readonly VolumeSpec[];
+  /** Extra engine settings for tests (e.g. Dns). */
+  dns?: string[];
+}
+
+export function webLabels(s: Pick<WebContainerSpec, 'app' | 'env' | 'deploymentId' | 'release'>): Record<string, string> {
+  return { 'calma.app': s.app, 'calma.env': s.env, 'calma.deployment': s.deploymentId, 'calma.release': s.release, 'calma.role': 'web' };
+}
+
+function mounts(volumes: readonly VolumeSpec[], app: string): Docker.MountSettings[] {
+  return volumes.map((v): Docker.MountSettings => {
+    if (v.type === 'tmpfs') return { Type: 'tmpfs', Source: '', Target: v.target, ...(v.size !== undefined ? { TmpfsOptions: { SizeBytes: v.size, Mode: 0o1777 } } : {}) };
+    // Named volumes are per app, so two apps' "uploads" never meet.
+    if (v.type === 'volume') return { Type: 'volume', Source: `${app}_${v.source}`, Target: v.target, ReadOnly: v.readOnly };
+    // Relative host paths are resolved against the app directory by the caller; the engine needs absolute ones.
+    if (!v.source.startsWith('/')) throw new Error(`bind mount source ${v.source} must be resolved to an absolute path first`);
+    return { Type: 'bind', Source: v.source, Target: v.target, ReadOnly: v.readOnly };
+  });
+}
+
+export async function startWebContainer(docker: Docker, s: WebContainerSpec): Promise<{ id: string; ip: string }> {
+  const container = await docker.createContainer({
+    name: s.name,
+    Image: s.image,
+    ...(s.command ? { Cmd: s.command } : {}),
+    Env: Object.entries(s.environment).map(([k, v]) => `${k}=${v}`),
+    Labels: webLabels(s),
+    ExposedPorts: { [`${s.port}/tcp`]: {} },
+    HostConfig: {
+      NetworkMode: EDGE_NETWORK,
+      Mounts: mounts(s.volumes, s.app),
+      RestartPolicy: { Name: 'unless-stopped' },
+      ...(s.dns ? { Dns: s.dns } : {}),
+    },
+  });
+  await container.start();
+  const info = await container.inspect();
+  const ip = info.NetworkSettings.Networks[EDGE_NETWORK]?.IPAddress ?? '';
+  return { id: container.id, ip };
+}
