@@ -53,10 +53,12 @@ function cleanCreatedBy(s: string): string {
 export function renderReport(r: BuildReport): string[] {
   const fromCache = r.ship.layers.filter((l) => l.origin === 'cached').length;
   const lines = [`${r.app}:${r.version}  ${formatBytes(r.ship.size)}  ${r.ship.layers.length} layers, ${fromCache} from cache`];
+  // Metadata steps (LABEL, CMD, EXPOSE…) make empty layers: counted, not listed.
+  const empty = r.ship.layers.filter((l) => l.size === 0).length;
   for (const l of r.ship.layers) {
-    if (l.size === 0 && l.origin === 'base') continue;
-    lines.push(`  ${formatBytes(l.size).padStart(10)}  ${l.origin.padEnd(6)}  ${truncate(l.createdBy, 70)}`);
+    if (l.size > 0) lines.push(`  ${formatBytes(l.size).padStart(10)}  ${l.origin.padEnd(6)}  ${truncate(l.createdBy, 70)}`);
   }
+  if (empty > 0) lines.push(`  and ${empty} empty metadata layer${empty === 1 ? '' : 's'}`);
   if (r.test) {
     const saved = r.test.size - r.ship.size;
     lines.push(`test stage ${formatBytes(r.test.size)}; the shipped image is ${saved > 0 ? `${formatBytes(saved)} smaller` : 'not smaller'}`);

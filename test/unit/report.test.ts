@@ -27,6 +27,7 @@ test('the build report names size, layers with their origin, the test stage and 
     '     2.0 MiB  base    COPY file:abc in /bin/busybox',
     '      88 KiB  cached  COPY dir:def in /www',
     '     9.8 KiB  built   COPY file:123 in /serve.sh',
+    '  and 1 empty metadata layer',
     'test stage 4.8 MiB; the shipped image is 2.7 MiB smaller',
     'tags: shop:3f2a1b4c5d6e shop:main shop:build-4',
     'pushed: sha256:cc',
