@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # shellcheck source=lib.sh
 . scripts/lib.sh
 
-ensure_packages git busybox-static ca-certificates python3 make g++
+ensure_packages git busybox-static nginx ca-certificates python3 make g++
 ensure_docker
 build_calma
 if [ -w /usr/local/bin ]; then ln -sf "$PWD/dist/src/cli/main.js" /usr/local/bin/calma; fi

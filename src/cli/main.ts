@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerBuild } from './commands/build.js';
 import { registerConfig } from './commands/config.js';
+import { registerServer } from './commands/server.js';
 import { handleError } from './handle-error.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -20,6 +21,7 @@ export function createProgram(): Command {
     .configureOutput({ outputError: (s, write) => write(s) });
   registerBuild(program);
   registerConfig(program);
+  registerServer(program);
   return program;
 }
 

@@ -136,17 +136,49 @@ class StepRunner {
   }
 
   private async health(containers: readonly string[]): Promise<void> {
-    const targets = await Promise.all(containers.map(async (name) => ({ name, host: await this.ip(name), port: this.web.port })));
-    await waitHealthy(targets, this.web.healthcheck, {
-      probe: httpProbe,
-      stopped: async (t) => {
-        const state = (await this.deps.docker.getContainer(t.name).inspect()).State;
-        return state.Running ? undefined : `exited with code ${state.ExitCode}`;
-      },
-      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-      now: () => Date.now(),
-      ...this.deps.health,
-    });
+    const stopped = async (name: string): Promise<string | undefined> => {
+      const info = await this.deps.docker.getContainer(name).inspect();
+      const state = info.State;
+      // With a restart policy a crashing container flips between restarting and running: either counts as down.
+      if (state.Restarting || info.RestartCount > 0) {
+        // Between restarts the engine reports exit code 0; only a real code is worth showing.
+        return `crashed (restarted ${info.RestartCount} times${state.ExitCode !== 0 ? `, exit code ${state.ExitCode}` : ''})`;
+      }
+      return state.Running ? undefined : `exited with code ${state.ExitCode}`;
+    };
+    try {
+      const targets = [];
+      for (const name of containers) {
+        // A container that already died has no address: say why, not that the address is missing.
+        const down = await stopped(name);
+        if (down !== undefined) throw new UserError(`container ${name} ${down} before it became healthy`);
+        targets.push({ name, host: await this.ip(name), port: this.web.port });
+      }
+      await waitHealthy(targets, this.web.healthcheck, {
+        probe: httpProbe,
+        stopped: (t) => stopped(t.name),
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+        now: () => Date.now(),
+        ...this.deps.health,
+      });
+    } catch (e) {
+      if (e instanceof UserError) throw new UserError(e.message, [...e.details, ...(await this.logTails(containers))]);
+      throw e;
+    }
+  }
+
+  /** The last lines each container wrote: what a user needs to see why it failed. */
+  private async logTails(containers: readonly string[]): Promise<string[]> {
+    const lines: string[] = [];
+    for (const name of containers) {
+      const buf = (await this.deps.docker
+        .getContainer(name)
+        .logs({ stdout: true, stderr: true, tail: 10, follow: false })
+        .catch(() => Buffer.alloc(0))) as Buffer;
+      const text = demuxToText(buf).trimEnd();
+      if (text !== '') lines.push(`  ${name} logs:`, ...text.split('\n').map((l) => `  | ${l}`));
+    }
+    return lines;
   }
 
   private async releaseCommand(image: string, command: string[]): Promise<void> {
@@ -179,4 +211,16 @@ function ignoreNotRunning(e: unknown): void {
 
 function ignoreMissing(e: unknown): void {
   if ((e as { statusCode?: number }).statusCode !== 404) throw e;
+}
+
+/** Non-TTY container logs come framed (8-byte headers per chunk); keep only the payloads. */
+function demuxToText(buf: Buffer): string {
+  let out = '';
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const size = buf.readUInt32BE(i + 4);
+    out += buf.subarray(i + 8, i + 8 + size).toString('utf8');
+    i += 8 + size;
+  }
+  return out;
 }

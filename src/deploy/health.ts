@@ -9,6 +9,8 @@ export interface HealthTarget {
   name: string;
   host: string;
   port: number;
+  /** The Host header, when probing through the edge. */
+  hostHeader?: string;
 }
 
 export interface HealthSettings {
@@ -56,7 +58,7 @@ function answers(last: Map<string, string>): string[] {
 /** A real HTTP probe: 2xx is healthy; anything else, a timeout or a refused connection is the answer shown. */
 export function httpProbe(target: HealthTarget, path: string, timeoutMs: number): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const req = request({ host: target.host, port: target.port, path, method: 'GET', timeout: timeoutMs, headers: { 'user-agent': 'calma-health' } }, (res) => {
+    const req = request({ host: target.host, port: target.port, path, method: 'GET', timeout: timeoutMs, headers: { 'user-agent': 'calma-health', ...(target.hostHeader ? { host: target.hostHeader } : {}) } }, (res) => {
       res.resume();
       const status = res.statusCode ?? 0;
       resolve(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, answer: `HTTP ${status}` });

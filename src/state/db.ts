@@ -2,6 +2,7 @@
 // an ordered list applied once each, recorded in user_version, so an older
 // database is brought forward in place and never rebuilt.
 import Database from 'better-sqlite3';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureCalmaHome } from './home.js';
 import { migrations } from './migrations.js';
@@ -9,7 +10,10 @@ import { migrations } from './migrations.js';
 export type Db = Database.Database;
 
 export function openDb(file?: string): Db {
-  const db = new Database(file ?? join(ensureCalmaHome(), 'state.db'));
+  const path = file ?? join(ensureCalmaHome(), 'state.db');
+  // Created 0600 before SQLite opens it: its -wal and -shm files take the same mode.
+  if (path !== ':memory:' && !existsSync(path)) closeSync(openSync(path, 'wx', 0o600));
+  const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 5000');
   migrate(db);

@@ -11,6 +11,8 @@ export function calmaHome(env: NodeJS.ProcessEnv = process.env): string {
 
 export function ensureCalmaHome(env: NodeJS.ProcessEnv = process.env): string {
   const home = calmaHome(env);
-  mkdirSync(home, { recursive: true, mode: 0o700 });
+  // 0711: nginx workers (running as nobody) must pass through to the edge prefix's
+  // temp directories; nothing in here can be listed by others, and secrets are 0600 files.
+  mkdirSync(home, { recursive: true, mode: 0o711 });
   return home;
 }

@@ -1,0 +1,141 @@
+// `calma server`: run the daemon in the foreground, manage its API tokens,
+// and ask whether it is running. Token commands work on state.db directly, so
+// a first token can be made before the daemon ever ran (or while it runs:
+// SQLite's WAL lets both write).
+import { InvalidArgumentError, type Command, type Option } from 'commander';
+import { join } from 'node:path';
+import { api } from '../../api/contract.js';
+import { startDaemon } from '../../server/daemon.js';
+import { createLogger } from '../../server/log.js';
+import { createToken, listTokens, revokeToken } from '../../server/tokens.js';
+import { openDb } from '../../state/db.js';
+import { ensureCalmaHome } from '../../state/home.js';
+import { clientFromEnv } from '../client.js';
+import { globalOptions, printJson } from '../context.js';
+
+interface ServerOptions {
+  listen?: { host: string; port: number };
+  httpPort: number;
+  httpsPort: number;
+}
+
+export function registerServer(program: Command): void {
+  const server = program
+    .command('server')
+    .description('run the calma daemon in the foreground (API on a unix socket, optionally TCP) until SIGTERM or Ctrl-C')
+    .option('--listen <host:port>', 'also serve the API on TCP (requests there need a token from `calma server token create`)', parseHostPort)
+    .option('--http-port <n>', 'the port of the HTTP edge', parsePort, 80)
+    .option('--https-port <n>', 'the port of the HTTPS edge', parsePort, 443)
+    .addHelpText(
+      'after',
+      `
+State lives in $CALMA_HOME (/var/lib/calma as root, else ~/.calma): state.db and the
+API socket calma.sock (mode 0600: whoever can open it has full control). Logs are JSON
+lines on stderr. One daemon per $CALMA_HOME: a second one refuses to start.
+The edge on --http-port/--https-port is not started yet by this version.
+Exit codes: 0 stopped by SIGTERM/SIGINT; 1 could not start (another daemon, port in use).`,
+    )
+    .action(async (opts: ServerOptions) => runServer(opts));
+
+  // The subcommands' help lists calma's global flags but not the daemon's own (--listen…), which they ignore.
+  const subHelp = {
+    showGlobalOptions: true,
+    visibleGlobalOptions: (cmd: Command): Option[] => {
+      const ancestors: Command[] = [];
+      for (let p = cmd.parent; p; p = p.parent) if (p !== server) ancestors.push(p);
+      return ancestors.flatMap((p) => p.options.filter((o) => !o.hidden));
+    },
+  };
+  server
+    .command('status')
+    .configureHelp(subHelp)
+    .description('ask the daemon whether it runs (over the socket, or CALMA_URL when set); exit 1 when it does not')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const client = clientFromEnv();
+      const health = await client.call(api.health);
+      if (globalOptions(cmd).json) printJson({ ...health, at: client.target });
+      else process.stdout.write(`calma daemon ${health.version} is running at ${client.target}\n`);
+    });
+
+  registerTokenCommands(server.command('token').configureHelp(subHelp));
+}
+
+async function runServer(opts: ServerOptions): Promise<void> {
+  const home = ensureCalmaHome();
+  const log = createLogger({ level: process.env.CALMA_LOG_LEVEL ?? 'info' });
+  const daemon = await startDaemon({ home, log, ...(opts.listen ? { listen: opts.listen } : {}) });
+  log.info({ httpPort: opts.httpPort, httpsPort: opts.httpsPort }, 'edge ports noted (the edge is not managed by this version yet)');
+  // `once`: a second Ctrl-C during shutdown gets Node's default behaviour and ends the process at once.
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  log.info({ signal }, 'stopping');
+  await daemon.close();
+}
+
+function registerTokenCommands(token: Command): void {
+  token.description('API tokens for remote use over TCP (`calma server --listen`)');
+  token
+    .command('create')
+    .description('create an admin token and print it once: it is stored only as a hash and cannot be shown again')
+    .option('--name <name>', 'a label to recognise the token by in `token list`', 'default')
+    .addHelpText('after', '\nThe token alone goes to stdout (`TOKEN=$(calma server token create)`); with --json: { id, token }.\nUse it as CALMA_TOKEN with CALMA_URL=http://HOST:PORT, or as `Authorization: Bearer <token>`.')
+    .action((opts: { name: string }, cmd: Command) => {
+      withDb((db) => {
+        const t = createToken(db, { name: opts.name, scope: 'admin' });
+        if (globalOptions(cmd).json) printJson({ id: t.id, token: t.token });
+        else {
+          process.stderr.write(`created token ${t.id} (${t.name}, scope ${t.scope}); it is shown only this once:\n`);
+          process.stdout.write(`${t.token}\n`);
+        }
+      });
+    });
+  token
+    .command('list')
+    .description('list tokens: id, name, scope, created, last used (never their values)')
+    .action((_opts: unknown, cmd: Command) => {
+      withDb((db) => {
+        const tokens = listTokens(db);
+        if (globalOptions(cmd).json) return printJson(tokens);
+        if (tokens.length === 0) return void process.stdout.write('no tokens (create one with `calma server token create`)\n');
+        const rows = [['ID', 'NAME', 'SCOPE', 'CREATED', 'LAST USED'], ...tokens.map((t) => [t.id, t.name, t.scope, t.createdAt, t.lastUsedAt ?? 'never'])];
+        const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+        for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+      });
+    });
+  token
+    .command('revoke')
+    .description('revoke a token by its id: requests with it are refused (401) from now on')
+    .argument('<id>', 'the token id shown by `calma server token list`')
+    .action((id: string, _opts: unknown, cmd: Command) => {
+      withDb((db) => {
+        revokeToken(db, id);
+        if (globalOptions(cmd).json) printJson({ id, revoked: true });
+        else process.stdout.write(`revoked token ${id}\n`);
+      });
+    });
+}
+
+function withDb<T>(fn: (db: ReturnType<typeof openDb>) => T): T {
+  const db = openDb(join(ensureCalmaHome(), 'state.db'));
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port number (0-65535), got "${value}"`);
+  return n;
+}
+
+function parseHostPort(value: string): { host: string; port: number } {
+  // The last colon separates the port, so [::1]:7070 works; brackets are dropped for listen().
+  const i = value.lastIndexOf(':');
+  if (i <= 0) throw new InvalidArgumentError(`expected HOST:PORT (e.g. 127.0.0.1:7070), got "${value}"`);
+  const host = value.slice(0, i).replace(/^\[(.*)\]$/, '$1');
+  return { host, port: parsePort(value.slice(i + 1)) };
+}

@@ -1,0 +1,93 @@
+// One deployment of an already built image to one environment: read what the
+// engine runs, plan, journal, execute, and record the outcome. Deploys and
+// rollbacks both come through here, so a rollback is as safe as a deploy.
+import type Docker from 'dockerode';
+import { resolve } from 'node:path';
+import { errorMessage } from '../errors.js';
+import type { CalmaConfig } from '../config/schema.js';
+import { listReleases } from '../runtime/releases.js';
+import { newDeploymentId, webContainerName } from '../runtime/names.js';
+import type { Journal } from '../state/journal.js';
+import { executeDeployment, type EdgePort, type WebSpec } from './execute.js';
+import { planDeployment, servingContainers, type DeployTarget } from './plan.js';
+
+/** Stopped releases kept for rollback besides the serving one. */
+export const RELEASES_KEPT = 5;
+const RELEASE_TIMEOUT_MS = 10 * 60_000;
+
+export interface ReleaseInput {
+  kind: 'deploy' | 'rollback';
+  env: string;
+  image: string;
+  version: string;
+  commit: string;
+  branch: string;
+  config: CalmaConfig;
+  /** Where relative bind mounts in calma.yml are resolved from. */
+  appDir: string;
+  secrets: Record<string, string>;
+}
+
+export interface DeployDeps {
+  docker: Docker;
+  edge: EdgePort;
+  journal: Journal;
+  log: (line: string) => void;
+  /** Engine DNS for app containers (tests keep lookups on loopback). */
+  dns?: string[];
+}
+
+export interface DeployOutcome {
+  deploymentId: string;
+  status: 'succeeded';
+}
+
+export async function deployRelease(input: ReleaseInput, deps: DeployDeps): Promise<DeployOutcome> {
+  const { config, env } = input;
+  const app = config.app;
+  const deploymentId = newDeploymentId();
+  const releases = await listReleases(deps.docker, app, env);
+  const target: DeployTarget = {
+    app,
+    env,
+    deploymentId,
+    image: input.image,
+    replicas: config.web.replicas,
+    healthDeadlineMs: config.web.healthcheck.deadline,
+    drainMs: config.web.drain,
+    releaseCommand: config.release,
+    backup: false,
+    keep: RELEASES_KEPT,
+  };
+  const steps = planDeployment(releases, target, (r) => webContainerName(app, env, deploymentId, r));
+  const web: WebSpec = {
+    release: input.version,
+    domains: config.environments[env]?.domains ?? [],
+    port: config.web.port,
+    command: config.web.command,
+    environment: { ...config.env, ...input.secrets },
+    volumes: config.volumes.map((v) => (v.type === 'bind' ? { ...v, source: resolve(input.appDir, v.source) } : v)),
+    healthcheck: {
+      path: config.web.healthcheck.path,
+      intervalMs: config.web.healthcheck.interval,
+      timeoutMs: config.web.healthcheck.timeout,
+      deadlineMs: config.web.healthcheck.deadline,
+    },
+    maxBodyBytes: config.web.max_body,
+    releaseTimeoutMs: RELEASE_TIMEOUT_MS,
+    ...(deps.dns ? { dns: deps.dns } : {}),
+  };
+  const releaseId = `${app}:${env}:${input.version}`;
+  deps.journal.recordRelease({ id: releaseId, app, env, image: input.image, version: input.version, commit: input.commit, branch: input.branch, configJson: JSON.stringify(config) });
+  deps.journal.startDeployment({ id: deploymentId, app, env, releaseId, previousReleaseId: releases.find((r) => r.running)?.release, kind: input.kind });
+  deps.log(`deployment ${deploymentId}: ${input.kind} ${input.image} to ${app}/${env} (${steps.map((s) => s.kind).join(' → ')})`);
+  try {
+    await executeDeployment(steps, target, web, servingContainers(releases), deps);
+  } catch (e) {
+    const reason = errorMessage(e);
+    deps.journal.finishDeployment(deploymentId, 'failed', reason);
+    throw Object.assign(e as Error, { deploymentId });
+  }
+  deps.journal.finishDeployment(deploymentId, 'succeeded');
+  return { deploymentId, status: 'succeeded' };
+}

@@ -1,0 +1,85 @@
+// Changing what the edge serves, as a transaction: write the one changed file
+// atomically, let `nginx -t` judge the whole configuration, and only then
+// reload gracefully. When nginx refuses, the previous file is put back, so a
+// configuration that fails the check never replaces a working one. Only the
+// changed environment's file is touched: a thousand apps stay as fast as one.
+
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { isAppName, isDnsLabel } from '../config/names.js';
+import { UserError } from '../errors.js';
+import { withEdgeLock } from './lock.js';
+import { ensureLayout, readIfExists, writeFileAtomic } from './files.js';
+import { isNginxRunning, nginxReload, nginxTest } from './nginx.js';
+import { edgePaths } from './paths.js';
+import { envFileName, ownerLine, renderEnvironmentConfig, renderMainConfig } from './render.js';
+import { validateRoute, validateSettings, type EdgeSettings, type Route } from './routes.js';
+
+/** An environment file name as envFileName makes them; anything else could escape the envs directory. */
+const ENV_FILE_PATTERN = /^[a-z0-9][a-z0-9-]*\.conf$/;
+
+function put(path: string, text: string | null): void {
+  if (text === null) rmSync(path, { force: true });
+  else writeFileAtomic(path, text);
+}
+
+function firstLine(text: string): string {
+  return text.slice(0, text.indexOf('\n') === -1 ? undefined : text.indexOf('\n'));
+}
+
+/**
+ * Replaces (text) or removes (null) one file of the edge, then tests and reloads.
+ * Returns false when the file already had that content (nothing reloaded).
+ * With `owner`, an existing file whose first line differs belongs to another route and is refused.
+ */
+async function replaceFile(settings: EdgeSettings, path: string, next: string | null, owner?: string): Promise<boolean> {
+  validateSettings(settings);
+  return withEdgeLock(settings.prefix, async () => {
+    ensureLayout(settings);
+    const conf = edgePaths(settings).conf;
+    if (path !== conf && readIfExists(conf) === null) writeFileAtomic(conf, renderMainConfig(settings));
+    const previous = readIfExists(path);
+    if (owner !== undefined && previous !== null && firstLine(previous) !== owner) {
+      throw new UserError(`the edge file ${path} belongs to another route (${firstLine(previous)}); rename the app or environment`);
+    }
+    if (previous === next) return false;
+    put(path, next);
+    try {
+      await nginxTest(settings);
+      if (isNginxRunning(settings)) await nginxReload(settings);
+    } catch (e) {
+      put(path, previous); // the running nginx still has the previous config: disk agrees with it again
+      throw e;
+    }
+    return true;
+  });
+}
+
+/**
+ * The lower-level step under applyRoute and removeRoute: one environment file by name,
+ * with any text. Production code renders that text with renderEnvironmentConfig;
+ * tests use this to offer nginx a file it must refuse.
+ */
+export function replaceEnvFile(settings: EdgeSettings, fileName: string, text: string | null, owner?: string): Promise<boolean> {
+  if (!ENV_FILE_PATTERN.test(fileName)) throw new UserError(`${JSON.stringify(fileName)} is not an edge file name`);
+  return replaceFile(settings, join(edgePaths(settings).envs, fileName), text, owner);
+}
+
+/** Serves the route: its domains go to its upstreams (or to a 503 page when it has none). */
+export function applyRoute(settings: EdgeSettings, route: Route): Promise<boolean> {
+  validateRoute(route);
+  const text = renderEnvironmentConfig(route, settings);
+  return replaceEnvFile(settings, envFileName(route.app, route.env), text, ownerLine(route.app, route.env));
+}
+
+/** Stops serving an environment: its domains fall back to the 404 page. */
+export function removeRoute(settings: EdgeSettings, app: string, env: string): Promise<boolean> {
+  if (!isAppName(app)) throw new UserError(`the app name ${JSON.stringify(app)} is not valid`);
+  if (!isDnsLabel(env)) throw new UserError(`the environment name ${JSON.stringify(env)} is not a DNS label`);
+  return replaceEnvFile(settings, envFileName(app, env), null, ownerLine(app, env));
+}
+
+/** Writes nginx.conf for these settings (ports, bind address); tested and reloaded like a route. */
+export function writeMainConfig(settings: EdgeSettings): Promise<boolean> {
+  return replaceFile(settings, edgePaths(settings).conf, renderMainConfig(settings));
+}

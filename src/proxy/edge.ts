@@ -1,0 +1,69 @@
+// The edge as the daemon sees it: one managed nginx on a private prefix that
+// is started if needed, changed route by route, and restarted if it dies.
+// nginx runs on when the daemon stops (it is a daemon of its own), so a
+// restarted calma finds it serving and simply carries on.
+
+import { errorMessage } from '../errors.js';
+import { applyRoute, removeRoute, writeMainConfig } from './apply.js';
+import { withEdgeLock } from './lock.js';
+import { isNginxRunning, startNginx, stopNginx } from './nginx.js';
+import { validateSettings, type EdgeSettings, type Route } from './routes.js';
+
+export type EdgeLog = (msg: string, fields?: Record<string, unknown>) => void;
+
+export class Edge {
+  constructor(
+    readonly settings: EdgeSettings,
+    private readonly log: EdgeLog = () => undefined,
+  ) {
+    validateSettings(settings);
+  }
+
+  /** Brings nginx.conf up to date (reloading a running nginx if it changed) and starts nginx if it is not running. */
+  async ensureRunning(): Promise<void> {
+    const changed = await writeMainConfig(this.settings);
+    if (changed) this.log('edge config written', { prefix: this.settings.prefix });
+    await this.start();
+  }
+
+  private start(): Promise<void> {
+    return withEdgeLock(this.settings.prefix, async () => {
+      if (isNginxRunning(this.settings)) return;
+      const pid = await startNginx(this.settings);
+      this.log('edge started', { pid, http: this.settings.httpPort, https: this.settings.httpsPort });
+    });
+  }
+
+  /** Returns whether the route changed (and nginx was reloaded). */
+  async apply(route: Route): Promise<boolean> {
+    const changed = await applyRoute(this.settings, route);
+    if (changed) this.log('edge route applied', { app: route.app, env: route.env, upstreams: route.upstreams.length, release: route.release });
+    await this.start();
+    return changed;
+  }
+
+  async remove(app: string, env: string): Promise<void> {
+    const changed = await removeRoute(this.settings, app, env);
+    if (changed) this.log('edge route removed', { app, env });
+  }
+
+  /** Checks every `intervalMs` that nginx runs and restarts it if not; returns the function that stops checking. */
+  supervise(intervalMs: number): () => void {
+    let busy = false; // a slow restart must not overlap the next check
+    const timer = setInterval(() => {
+      if (busy || isNginxRunning(this.settings)) return;
+      busy = true;
+      this.log('edge not running, restarting', { prefix: this.settings.prefix });
+      this.start()
+        .catch((e: unknown) => this.log('edge restart failed', { error: errorMessage(e) }))
+        .finally(() => (busy = false));
+    }, intervalMs);
+    timer.unref(); // supervision alone must not keep a process alive
+    return () => clearInterval(timer);
+  }
+
+  /** Graceful stop (in-flight requests finish); for tests and `calma server --stop-edge`. */
+  stop(): Promise<void> {
+    return withEdgeLock(this.settings.prefix, () => stopNginx(this.settings));
+  }
+}

@@ -1,0 +1,37 @@
+// Where each file of the managed nginx lives inside its prefix. One place, so
+// the renderer (which writes these paths into nginx.conf) and the code that
+// runs nginx (which passes them as flags) can never disagree.
+
+import { join } from 'node:path';
+import type { EdgeSettings } from './routes.js';
+
+export interface EdgePaths {
+  conf: string;
+  pid: string;
+  logs: string;
+  errorLog: string;
+  accessLog: string;
+  /** One include file per environment. */
+  envs: string;
+  /** Parent of the five *_temp_path directories (request bodies, buffered responses). */
+  temp: string;
+}
+
+export function edgePaths(settings: Pick<EdgeSettings, 'prefix'>): EdgePaths {
+  const p = settings.prefix;
+  return {
+    conf: join(p, 'nginx.conf'),
+    pid: join(p, 'nginx.pid'),
+    logs: join(p, 'logs'),
+    errorLog: join(p, 'logs', 'error.log'),
+    accessLog: join(p, 'logs', 'access.log'),
+    envs: join(p, 'envs'),
+    temp: join(p, 'temp'),
+  };
+}
+
+/** The same `-p -c -e` for every nginx invocation, so none ever reads the system config. */
+export function nginxBaseArgs(settings: Pick<EdgeSettings, 'prefix'>): string[] {
+  const paths = edgePaths(settings);
+  return ['-p', settings.prefix, '-c', paths.conf, '-e', paths.errorLog];
+}

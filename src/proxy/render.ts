@@ -1,0 +1,162 @@
+// nginx configuration as pure functions of the routes: same input, same bytes.
+// No I/O here, so every line is pinned by exact-output tests. Inputs must have
+// passed validateRoute/validateSettings; the renderer re-checks (cheap) so a
+// caller that forgot cannot produce an injectable file.
+
+import { edgePaths } from './paths.js';
+import { hostPort, validateRoute, validateSettings, type EdgeSettings, type Route, type Upstream } from './routes.js';
+
+/** Small pages in calma's words instead of nginx's. No `'` or `$`: they sit in a single-quoted nginx string that interpolates variables. */
+function page(status: string, text: string): string {
+  return `<!doctype html><html><head><title>${status}</title></head><body style="font-family:sans-serif;margin:3em"><h1>${status}</h1><p>${text}</p><p><small>calma</small></p></body></html>`;
+}
+export const NOT_FOUND_PAGE = page('404 Not Found', 'No application is served at this address.');
+export const UNAVAILABLE_PAGE = page('503 Service Unavailable', 'This application has no running instance right now. Please retry in a moment.');
+
+export function envFileName(app: string, env: string): string {
+  return `${app}--${env}.conf`;
+}
+
+export function upstreamName(app: string, env: string): string {
+  // `_` is allowed in neither name, so `__` cannot be ambiguous.
+  return `calma_${app}__${env}`;
+}
+
+/** The first line of every environment file: which route owns it (file names alone could collide, `a--b` + `c` vs `a` + `b--c`). */
+export function ownerLine(app: string, env: string): string {
+  return `# calma route app=${app} env=${env}`;
+}
+
+export function renderMainConfig(settings: EdgeSettings): string {
+  validateSettings(settings);
+  const p = edgePaths(settings);
+  const http = hostPort(settings.bindAddress, settings.httpPort);
+  const https = hostPort(settings.bindAddress, settings.httpsPort);
+  return `# Managed by calma: rewritten on every start, do not edit.
+# daemon on: nginx keeps serving when calma's daemon stops or restarts.
+daemon on;
+worker_processes auto;
+# A long WebSocket must not keep a worker of an old configuration forever.
+worker_shutdown_timeout 10s;
+pid ${p.pid};
+error_log ${p.errorLog} warn;
+
+events {
+    worker_connections 4096;
+}
+
+http {
+    client_body_temp_path ${p.temp}/client_body;
+    proxy_temp_path ${p.temp}/proxy;
+    fastcgi_temp_path ${p.temp}/fastcgi;
+    uwsgi_temp_path ${p.temp}/uwsgi;
+    scgi_temp_path ${p.temp}/scgi;
+
+    # An incoming X-Request-Id is kept when it looks like one (a caller's trace
+    # continues through the edge); anything else gets nginx's own $request_id.
+    map $http_x_request_id $calma_request_id {
+        "~^[A-Za-z0-9._:-]{1,128}$" $http_x_request_id;
+        default $request_id;
+    }
+    log_format calma '$remote_addr [$time_iso8601] $host "$request" $status $body_bytes_sent '
+                     '$request_time "$upstream_addr" $upstream_response_time $calma_request_id';
+    access_log ${p.accessLog} calma;
+
+    # "upgrade" for WebSockets; otherwise an empty Connection, which keeps the
+    # upstream connection alive (the default "close" would defeat keepalive).
+    map $http_upgrade $connection_upgrade {
+        default upgrade;
+        '' '';
+    }
+
+    server_tokens off;
+    sendfile on;
+    tcp_nodelay on;
+    keepalive_timeout 65s;
+    # Room for a thousand apps with long host names.
+    server_names_hash_max_size 65536;
+    server_names_hash_bucket_size 128;
+
+    # Unknown hosts: a calma 404, never some app's site.
+    server {
+        listen ${http} default_server;
+        server_name _;
+        location / {
+            default_type text/html;
+            return 404 '${NOT_FOUND_PAGE}';
+        }
+    }
+
+    # HTTPS for a name with no certificate: refuse the handshake rather than
+    # show another site's certificate.
+    server {
+        listen ${https} ssl default_server;
+        ssl_reject_handshake on;
+    }
+
+    include ${p.envs}/*.conf;
+}
+`;
+}
+
+function sortedUnique<T>(items: T[], key: (t: T) => string): T[] {
+  const byKey = new Map(items.map((t) => [key(t), t]));
+  return [...byKey.keys()].sort().map((k) => byKey.get(k) as T);
+}
+
+function upstreamBlock(name: string, upstreams: Upstream[]): string {
+  const servers = upstreams.map((u) => `    server ${hostPort(u.host, u.port)} max_fails=1 fail_timeout=5s;\n`).join('');
+  return `upstream ${name} {\n${servers}    keepalive 32;\n}\n\n`;
+}
+
+const PROXY_LOCATION = `        proxy_http_version 1.1;
+        proxy_set_header Host $host;
+        proxy_set_header Upgrade $http_upgrade;
+        proxy_set_header Connection $connection_upgrade;
+        # The edge is the first hop: the client's own X-Forwarded-For is not trusted.
+        proxy_set_header X-Forwarded-For $remote_addr;
+        proxy_set_header X-Real-IP $remote_addr;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header X-Forwarded-Host $host;
+        proxy_set_header X-Forwarded-Port $server_port;
+        proxy_set_header X-Request-Id $calma_request_id;
+        add_header X-Request-Id $calma_request_id always;
+        proxy_connect_timeout 5s;
+        proxy_send_timeout 60s;
+        proxy_read_timeout 60s;
+        # A replica that is going away is skipped, not shown to the client
+        # (non-idempotent requests are never replayed by nginx).
+        proxy_next_upstream error timeout;
+        proxy_next_upstream_tries 3;
+`;
+
+/** One environment's include file: its upstream (all replicas, round-robin) and its server block. */
+export function renderEnvironmentConfig(route: Route, settings: EdgeSettings): string {
+  validateSettings(settings);
+  validateRoute(route);
+  const name = upstreamName(route.app, route.env);
+  const domains = sortedUnique(route.domains.map((d) => d.toLowerCase()), (d) => d);
+  const upstreams = sortedUnique(route.upstreams, (u) => hostPort(u.host, u.port));
+  const release = route.release === undefined ? '' : `# release ${route.release}\n`;
+  const head = `${ownerLine(route.app, route.env)}\n# Managed by calma: rewritten on every deployment, do not edit.\n${release}\n`;
+  // No domain: the environment is reachable by no name; an empty file keeps nginx from
+  // treating it as a catch-all server ("server_name ''").
+  if (domains.length === 0) return head;
+  const server = (location: string): string => `server {
+    listen ${hostPort(settings.bindAddress, settings.httpPort)};
+    server_name ${domains.join(' ')};
+    client_max_body_size ${route.maxBodyBytes};
+
+    location / {
+${location}    }
+}
+`;
+  if (upstreams.length === 0) {
+    // No healthy replica: answer at once rather than wait on a connect timeout.
+    return head + server(`        default_type text/html;
+        add_header Retry-After 5 always;
+        return 503 '${UNAVAILABLE_PAGE}';
+`);
+  }
+  return head + upstreamBlock(name, upstreams) + server(`        proxy_pass http://${name};\n${PROXY_LOCATION}`);
+}

@@ -1,0 +1,121 @@
+// The fastify application, built from the contract: one route per endpoint,
+// authentication before anything else runs, every input part validated by
+// the contract's zod schemas on the way in and every response (or streamed
+// event) on the way out, and every failure in the wire error form.
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { Endpoint, JsonEndpoint } from '../api/contract.js';
+import { toWireError, validationError, type FieldError } from '../api/errors.js';
+import type { Db } from '../state/db.js';
+import { authenticate, authorize, type Listener, type Principal } from './auth.js';
+import type { AnyHandler, Handlers, RequestContext } from './handlers.js';
+import { sendStream } from './stream.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    endpoint?: Endpoint;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export interface AppOptions<A extends Record<string, Endpoint>> {
+  /** Which listener this app serves: it decides how requests authenticate. */
+  listener: Listener;
+  db: Db;
+  log: FastifyBaseLogger;
+  endpoints: A;
+  handlers: Handlers<A>;
+}
+
+export async function buildApp<A extends Record<string, Endpoint>>(opts: AppOptions<A>): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: opts.log.child({ listener: opts.listener }),
+    // One line per request from our onResponse hook, instead of fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Idle keep-alive connections must not hold close() (and so shutdown) open.
+    forceCloseConnections: 'idle',
+  });
+  app.decorateRequest('principal', null);
+
+  // Before body parsing: an unauthenticated caller costs us nothing more.
+  // Unknown routes need authentication too over TCP, so they reveal nothing.
+  app.addHook('onRequest', async (req) => {
+    const endpoint = req.routeOptions.config.endpoint;
+    if (endpoint?.access === 'none') return;
+    req.principal = authenticate(opts.db, opts.listener, req.headers.authorization);
+    if (endpoint) authorize(req.principal, endpoint.access);
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    const level = reply.statusCode >= 500 ? 'error' : 'info';
+    // Never the headers: they may carry a token. The path without its query string.
+    req.log[level]({ method: req.method, path: req.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime), via: req.principal?.via, tokenId: req.principal?.tokenId }, 'request');
+  });
+
+  app.setErrorHandler(async (err, req, reply) => {
+    const { status, body } = toWireError(err);
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    return reply.code(status).send(body);
+  });
+
+  app.setNotFoundHandler(async (req, reply) => {
+    const path = req.url.split('?')[0];
+    return reply.code(404).send({ error: { kind: 'not_found', message: `no such endpoint: ${req.method} ${path}` } });
+  });
+
+  for (const [name, endpoint] of Object.entries(opts.endpoints)) {
+    const handler = (opts.handlers as Record<string, AnyHandler>)[name];
+    if (!handler) throw new Error(`no handler for endpoint "${name}"`);
+    app.route({
+      method: endpoint.method,
+      url: endpoint.path,
+      config: { endpoint },
+      handler: async (req, reply) => {
+        const input = parseInput(endpoint, req);
+        const ctx = { principal: req.principal!, log: req.log, signal: clientGone(reply) };
+        if (endpoint.kind === 'stream') return sendStream(endpoint, handler, input, ctx, req, reply);
+        return sendJson(endpoint, handler, input, ctx, reply);
+      },
+    });
+  }
+  await app.ready();
+  return app;
+}
+
+/** A signal aborted if the connection closes before the response was fully sent. */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const ac = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) ac.abort(new Error('the client went away'));
+  });
+  return ac.signal;
+}
+
+/** Every part the endpoint declares, parsed; all their problems together, with paths like `query.count`. */
+function parseInput(endpoint: Endpoint, req: FastifyRequest): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  const fields: FieldError[] = [];
+  const parts: Array<['params' | 'query' | 'body', z.ZodType | undefined, unknown]> = [
+    ['params', endpoint.params, req.params],
+    ['query', endpoint.query, req.query],
+    ['body', endpoint.body, req.body],
+  ];
+  for (const [part, schema, raw] of parts) {
+    if (!schema) continue;
+    const r = schema.safeParse(raw ?? (part === 'body' ? undefined : {}));
+    if (r.success) input[part] = r.data;
+    else for (const issue of r.error.issues) fields.push({ path: [part, ...issue.path.map(String)].join('.'), message: issue.message });
+  }
+  if (fields.length > 0) throw validationError(fields);
+  return input;
+}
+
+async function sendJson(endpoint: JsonEndpoint, handler: AnyHandler, input: Record<string, unknown>, ctx: RequestContext, reply: FastifyReply): Promise<FastifyReply> {
+  const result = await handler(input, ctx, async () => undefined);
+  // A response outside the contract is a daemon bug: 500 here, rather than a confused client.
+  const checked = endpoint.response.safeParse(result);
+  if (!checked.success) throw new Error(`the response of ${endpoint.method} ${endpoint.path} breaks the contract: ${checked.error.message}`);
+  return reply.code(200).send(checked.data);
+}

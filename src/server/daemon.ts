@@ -1,0 +1,104 @@
+// The daemon as a library: opens the state, serves the API on the unix socket
+// (trusted, 0600) and optionally on TCP (tokens), and closes it all cleanly.
+// Signals are wired by the `calma server` command, not here, so tests and
+// embedders run and stop a daemon in-process.
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { api } from '../api/contract.js';
+import { UserError } from '../errors.js';
+import { openDb } from '../state/db.js';
+import { buildApp } from './app.js';
+import type { Listener } from './auth.js';
+import type { Logger } from './log.js';
+import { createHandlers } from './routes.js';
+import { alreadyRunning, claimSocketPath, listenPrivately } from './socket.js';
+import { calmaVersion } from './version.js';
+
+export interface DaemonOptions {
+  home: string;
+  /** Default: `$home/calma.sock`. */
+  socketPath?: string;
+  /** Also serve the API on TCP; port 0 picks a free one (see `Daemon.tcp`). */
+  listen?: { host: string; port: number };
+  log: Logger;
+  /** How long close() lets in-flight requests finish before cutting them. */
+  closeGraceMs?: number;
+}
+
+export interface Daemon {
+  socketPath: string;
+  tcp?: { host: string; port: number };
+  close(): Promise<void>;
+}
+
+export function defaultSocketPath(home: string): string {
+  return join(home, 'calma.sock');
+}
+
+export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
+  const socketPath = opts.socketPath ?? defaultSocketPath(opts.home);
+  const log = opts.log;
+  mkdirSync(opts.home, { recursive: true, mode: 0o700 });
+  await claimSocketPath(socketPath);
+  const db = openDb(join(opts.home, 'state.db'));
+  const apps: FastifyInstance[] = [];
+  const make = async (listener: Listener): Promise<FastifyInstance> => {
+    const app = await buildApp({ listener, db, log, endpoints: api, handlers: createHandlers({ version: calmaVersion }) });
+    apps.push(app);
+    return app;
+  };
+  let socketOpen = false;
+  const close = once(async () => {
+    await Promise.all(apps.map((app) => closeWithGrace(app, opts.closeGraceMs ?? 5000)));
+    db.close();
+    if (socketOpen) rmSync(socketPath, { force: true });
+    log.info({ socket: socketPath }, 'daemon stopped');
+  });
+  try {
+    const onSocket = await make('socket');
+    await listenPrivately(socketPath, () => onSocket.listen({ path: socketPath })).catch((e: unknown) => {
+      // Two daemons started at the same instant: the probe saw nothing, the kernel did.
+      throw code(e) === 'EADDRINUSE' ? alreadyRunning(socketPath) : e;
+    });
+    socketOpen = true;
+    const tcp = opts.listen ? await listenTcp(await make('tcp'), opts.listen) : undefined;
+    log.info({ socket: socketPath, tcp: tcp ? `${tcp.host}:${tcp.port}` : undefined, version: calmaVersion }, 'daemon started');
+    return { socketPath, ...(tcp ? { tcp } : {}), close };
+  } catch (e) {
+    await close().catch(() => undefined);
+    throw e;
+  }
+}
+
+async function listenTcp(app: FastifyInstance, at: { host: string; port: number }): Promise<{ host: string; port: number }> {
+  try {
+    await app.listen({ host: at.host, port: at.port });
+  } catch (e) {
+    const why = code(e) === 'EADDRINUSE' ? 'the address is in use' : code(e) === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new UserError(`cannot listen on ${at.host}:${at.port}: ${why}`);
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : at.port;
+  return { host: at.host, port };
+}
+
+/** fastify's close() waits for every open request; a stuck client must not stall shutdown forever. */
+async function closeWithGrace(app: FastifyInstance, graceMs: number): Promise<void> {
+  const timer = setTimeout(() => app.server.closeAllConnections(), graceMs);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let p: Promise<void> | undefined;
+  return () => (p ??= fn());
+}
+
+function code(e: unknown): string | undefined {
+  return (e as { code?: string } | null)?.code;
+}
+

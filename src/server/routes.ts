@@ -1,0 +1,24 @@
+// The handlers of the contract's endpoints. Each is small and delegates real
+// work to its part (deploy, releases…) as later issues add endpoints here.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Api } from '../api/contract.js';
+import type { Handlers } from './handlers.js';
+
+export interface RouteDeps {
+  version: string;
+}
+
+export function createHandlers(deps: RouteDeps): Handlers<Api> {
+  return {
+    health: () => ({ ok: true, version: deps.version }),
+    whoami: (_input, ctx) => ({ via: ctx.principal.via, scope: ctx.principal.scope }),
+    ping: async ({ query }, ctx, emit) => {
+      for (let n = 1; n <= query.count; n++) {
+        await emit({ type: 'tick', n });
+        // A pause between ticks so the stream is really incremental, as deploy progress will be.
+        if (n < query.count) await sleep(5, undefined, { signal: ctx.signal });
+      }
+      await emit({ type: 'end' });
+    },
+  };
+}

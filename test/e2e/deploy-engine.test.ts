@@ -1,0 +1,86 @@
+// The deploy engine against a real engine and a real nginx: blue/green with
+// a health gate, zero failed requests during a switch, and every kind of bad
+// release leaving the previous one serving.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfig } from '../../src/config/load.js';
+import { deployRelease, type ReleaseInput } from '../../src/deploy/deploy-release.js';
+import { listReleases } from '../../src/runtime/releases.js';
+import { uniqueApp } from '../support/app-dir.js';
+import { docker } from '../support/engine.js';
+import { buildWebImage, getVia, removeApp, startTestEdge, type TestEdge } from '../support/deploy-env.js';
+import { startLoad } from '../support/load.js';
+
+describe('deploy engine', () => {
+  const app = uniqueApp('dep');
+  const domain = `${app}.test`;
+  let te: TestEdge;
+  const logs: string[] = [];
+
+  const configText = (extra = '') =>
+    `app: ${app}\nweb:\n  port: 8080\n  replicas: 2\n  healthcheck:\n    path: /cgi-bin/up\n    interval: 100ms\n    deadline: 3s\n  drain: 5s\ndomains: [${domain}]\nhttps: false\n${extra}`;
+  const input = (version: string, extra = ''): ReleaseInput => ({
+    kind: 'deploy',
+    env: 'production',
+    image: `${app}:${version}`,
+    version,
+    commit: version,
+    branch: 'main',
+    config: parseConfig(configText(extra), 'calma.yml'),
+    appDir: '/tmp',
+    secrets: {},
+  });
+  const deploy = (i: ReleaseInput) => deployRelease(i, { docker, edge: te.port, journal: te.journal, log: (l) => logs.push(l), dns: ['127.0.0.1'] });
+
+  before(async () => {
+    await buildWebImage(`${app}:v1`, 'v1');
+    await buildWebImage(`${app}:v2`, 'v2');
+    te = await startTestEdge();
+  });
+  after(async () => {
+    await te.close();
+    await removeApp(app);
+  });
+
+  test('first deploy serves the release through the edge, on both replicas', async () => {
+    const out = await deploy(input('v1'));
+    assert.equal(out.status, 'succeeded');
+    assert.deepEqual(await getVia(te.httpPort, domain), { status: 200, body: 'v1\n' });
+    const seen = new Set<string>();
+    for (let i = 0; i < 20; i++) seen.add((await getVia(te.httpPort, domain, '/cgi-bin/who')).body);
+    assert.equal(seen.size, 2, 'round-robin reaches both replicas');
+    assert.equal(te.journal.deployment(out.deploymentId)?.status, 'succeeded');
+  });
+
+  test('a redeploy under load: not one failed request, and the new release serves', async () => {
+    const load = startLoad(te.httpPort, domain);
+    await new Promise((r) => setTimeout(r, 300));
+    await deploy(input('v2'));
+    await new Promise((r) => setTimeout(r, 300));
+    const result = await load.stop();
+    assert.equal(result.failed, 0, `failures: ${result.failures.join('; ')}`);
+    assert.ok((result.bodies.get('v1') ?? 0) > 0 && (result.bodies.get('v2') ?? 0) > 0, 'traffic moved from v1 to v2');
+    assert.deepEqual(await getVia(te.httpPort, domain), { status: 200, body: 'v2\n' });
+    const releases = await listReleases(docker, app, 'production');
+    assert.deepEqual(releases.map((r) => [r.release, r.running]), [['v2', true], ['v1', false]], 'blue is stopped and kept for rollback');
+  });
+
+  for (const [name, extra, reason] of [
+    ['a release whose container crashes', 'env:\n  CRASH: "1"\n', /(exited with code 1|crashed \(restarted \d+ times(, exit code 1)?\)) before it became healthy/],
+    ['a release that never gets healthy', 'env:\n  HEALTH: fail\n', /not healthy within 3\.0s/],
+    ['a release whose release command fails', 'release: ["sh", "-c", "echo migrating; exit 3"]\n', /release command exited with code 3/],
+  ] as const) {
+    test(`${name} leaves the previous release serving`, async () => {
+      assert.deepEqual(await getVia(te.httpPort, domain), { status: 200, body: 'v2\n' });
+      const err = await deploy(input('v1', extra)).then(
+        () => assert.fail('the deployment should fail'),
+        (e: Error & { deploymentId?: string }) => e,
+      );
+      assert.match(err.message, reason);
+      assert.equal(te.journal.deployment(err.deploymentId!)?.status, 'failed');
+      assert.deepEqual(await getVia(te.httpPort, domain), { status: 200, body: 'v2\n' });
+      const releases = await listReleases(docker, app, 'production');
+      assert.deepEqual(releases.map((r) => [r.release, r.running]), [['v2', true], ['v1', false]], 'green was removed, nothing else changed');
+    });
+  }
+});

@@ -1,0 +1,202 @@
+// The edge against a real nginx: a private prefix in a temp dir, free
+// 127.0.0.1 ports, and small Node servers standing in for app containers.
+// Nothing here touches the system nginx or leaves loopback.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Edge } from '../../src/proxy/edge.js';
+import { replaceEnvFile } from '../../src/proxy/apply.js';
+import { runningMasterPid, isNginxRunning } from '../../src/proxy/nginx.js';
+import { envFileName } from '../../src/proxy/render.js';
+import { edgePaths } from '../../src/proxy/paths.js';
+import { UserError } from '../../src/errors.js';
+import type { EdgeSettings, Route, Upstream } from '../../src/proxy/routes.js';
+import { freePort, hit, startUpstream, type TestUpstream } from '../support/proxy-upstream.js';
+
+const up = (u: TestUpstream): Upstream => ({ host: '127.0.0.1', port: u.port });
+const route = (app: string, domains: string[], upstreams: TestUpstream[], maxBodyBytes = 1024 * 1024): Route => ({
+  app,
+  env: 'production',
+  domains,
+  upstreams: upstreams.map(up),
+  maxBodyBytes,
+});
+
+describe('the edge with a real nginx', () => {
+  let settings: EdgeSettings;
+  let edge: Edge;
+  let shopA: TestUpstream, shopB: TestUpstream, blog: TestUpstream, blog2: TestUpstream;
+  const logs: string[] = [];
+  const get = (host: string, opts?: Parameters<typeof hit>[2]) => hit(settings.httpPort, host, opts);
+
+  before(async () => {
+    const prefix = mkdtempSync(join(tmpdir(), 'calma-edge-'));
+    settings = { prefix, httpPort: await freePort(), httpsPort: await freePort(), bindAddress: '127.0.0.1' };
+    edge = new Edge(settings, (msg) => logs.push(msg));
+    [shopA, shopB, blog, blog2] = await Promise.all([startUpstream('shop-a'), startUpstream('shop-b'), startUpstream('blog'), startUpstream('blog-2')]);
+    await edge.ensureRunning();
+    await edge.apply(route('shop', ['shop.test', 'www.shop.test'], [shopA, shopB]));
+    await edge.apply(route('blog', ['blog.test'], [blog], 64 * 1024));
+  });
+
+  after(async () => {
+    await edge?.stop(); // graceful quit of this nginx only, found through its own pid file
+    assert.equal(isNginxRunning(settings), false);
+    await Promise.all([shopA, shopB, blog, blog2].map((u) => u?.close()));
+    rmSync(settings.prefix, { recursive: true, force: true });
+  });
+
+  test('routes by Host to the right environment', async () => {
+    assert.equal((await get('blog.test')).body, 'blog');
+    assert.match((await get('shop.test')).body, /^shop-[ab]$/);
+    assert.match((await get('WWW.Shop.Test')).body, /^shop-[ab]$/);
+  });
+
+  test('round-robin: both replicas receive requests', async () => {
+    const bodies = new Set<string>();
+    for (let i = 0; i < 10; i++) bodies.add((await get('shop.test')).body);
+    assert.deepEqual([...bodies].sort(), ['shop-a', 'shop-b']);
+  });
+
+  test('an unknown host gets the calma 404 page', async () => {
+    const r = await get('nobody.test');
+    assert.equal(r.status, 404);
+    assert.match(r.body, /No application is served at this address/);
+    assert.match(String(r.headers['content-type']), /text\/html/);
+  });
+
+  test('an environment without upstreams answers 503 at once', async () => {
+    await edge.apply({ app: 'empty', env: 'staging', domains: ['empty.test'], upstreams: [], maxBodyBytes: 1024 });
+    const r = await get('empty.test', { timeoutMs: 2_000 });
+    assert.equal(r.status, 503);
+    assert.match(r.body, /no running instance/);
+    assert.equal(r.headers['retry-after'], '5');
+    assert.ok(r.ms < 1_000, `took ${r.ms} ms`);
+  });
+
+  test('a body over the maximum gets 413; one under it (buffered to disk) passes', async () => {
+    const over = await get('blog.test', { method: 'POST', body: Buffer.alloc(100 * 1024, 'x') });
+    assert.equal(over.status, 413);
+    const before = blog.seen.length;
+    const under = await get('blog.test', { method: 'POST', body: Buffer.alloc(48 * 1024, 'x') });
+    assert.equal(under.status, 200);
+    assert.equal(blog.seen[before]?.bodyBytes, 48 * 1024);
+  });
+
+  test('X-Forwarded-* and X-Request-Id reach the upstream', async () => {
+    const r = await get('blog.test', { path: '/h1', headers: { 'x-forwarded-for': '6.6.6.6' } });
+    const seen = blog.seen.find((s) => s.url === '/h1');
+    assert.ok(seen);
+    assert.equal(seen.headers['x-forwarded-for'], '127.0.0.1', 'a client cannot spoof its address');
+    assert.equal(seen.headers['x-forwarded-proto'], 'http');
+    assert.equal(seen.headers['x-forwarded-host'], 'blog.test');
+    assert.equal(seen.headers.host, 'blog.test');
+    assert.match(String(seen.headers['x-request-id']), /^[0-9a-f]{32}$/);
+    assert.equal(r.headers['x-request-id'], seen.headers['x-request-id'], 'the client sees the same id');
+    await get('blog.test', { path: '/h2', headers: { 'x-request-id': 'trace-42.a' } });
+    assert.equal(blog.seen.find((s) => s.url === '/h2')?.headers['x-request-id'], 'trace-42.a', 'a caller trace id continues');
+    await get('blog.test', { path: '/h3', headers: { 'x-request-id': 'not an id;' } });
+    assert.match(String(blog.seen.find((s) => s.url === '/h3')?.headers['x-request-id']), /^[0-9a-f]{32}$/);
+  });
+
+  test('a WebSocket upgrade passes through', async () => {
+    const socket = connect(settings.httpPort, '127.0.0.1');
+    try {
+      let received = '';
+      const until = (re: RegExp) =>
+        new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no ${re} in ${JSON.stringify(received)}`)), 3_000);
+          const check = () => re.test(received) && (clearTimeout(timer), socket.off('data', onData), resolve());
+          const onData = (d: Buffer) => ((received += d.toString()), check());
+          socket.on('data', onData);
+          check();
+        });
+      socket.write('GET /ws HTTP/1.1\r\nHost: blog.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n');
+      await until(/^HTTP\/1\.1 101 .*\r\n\r\n/s);
+      received = '';
+      socket.write('ping-through-the-edge');
+      await until(/ping-through-the-edge/);
+      assert.equal(blog.seen.find((s) => s.url === '/ws')?.headers.upgrade, 'websocket');
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  test('upstream connections are kept alive', async () => {
+    const requests = blog.seen.length;
+    const connections = blog.connections;
+    for (let i = 0; i < 20; i++) assert.equal((await get('blog.test')).status, 200);
+    assert.equal(blog.seen.length - requests, 20);
+    const opened = blog.connections - connections;
+    assert.ok(opened < 10, `${opened} new upstream connections for 20 requests`);
+  });
+
+  test('a route change reloads without dropping an in-flight request', async () => {
+    const slow = get('blog.test', { path: '/slow?ms=1500' });
+    await new Promise((r) => setTimeout(r, 300));
+    await edge.apply(route('blog', ['blog.test'], [blog2], 64 * 1024));
+    const fresh = await get('blog.test');
+    assert.equal(fresh.body, 'blog-2', 'right after apply() the new route serves');
+    const r = await slow;
+    assert.equal(r.status, 200);
+    assert.equal(r.body, 'blog');
+  });
+
+  test('a config nginx refuses is rejected, reported, and the old route keeps serving', async () => {
+    const file = join(edgePaths(settings).envs, envFileName('blog', 'production'));
+    const good = readFileSync(file, 'utf8');
+    await assert.rejects(
+      replaceEnvFile(settings, envFileName('blog', 'production'), 'server { no_such_directive on; }\n'),
+      (e: unknown) => {
+        assert.ok(e instanceof UserError);
+        assert.match(e.message, /^the edge configuration was refused: nginx: \[emerg\] unknown directive "no_such_directive" in .*blog--production\.conf:1$/);
+        return true;
+      },
+    );
+    assert.equal(readFileSync(file, 'utf8'), good, 'the previous file is back');
+    assert.equal((await get('blog.test')).body, 'blog-2');
+    // A new file that fails leaves no file behind.
+    await assert.rejects(replaceEnvFile(settings, envFileName('new', 'production'), 'upstream {\n'), UserError);
+    assert.equal(existsSync(join(edgePaths(settings).envs, envFileName('new', 'production'))), false);
+    assert.equal((await get('shop.test')).status, 200);
+  });
+
+  test('two routes whose file names would collide are told apart', async () => {
+    await edge.apply({ app: 'a--b', env: 'c', domains: ['ab.test'], upstreams: [up(blog)], maxBodyBytes: 1024 });
+    await assert.rejects(
+      edge.apply({ app: 'a', env: 'b--c', domains: ['a.test'], upstreams: [up(blog)], maxBodyBytes: 1024 }),
+      (e: unknown) => e instanceof UserError && /belongs to another route/.test(e.message),
+    );
+    await assert.rejects(edge.remove('a', 'b--c'), UserError);
+    assert.equal((await get('ab.test')).status, 200);
+    await edge.remove('a--b', 'c');
+  });
+
+  test('removing a route sends its hosts to the 404 page', async () => {
+    await edge.remove('empty', 'staging');
+    assert.equal((await get('empty.test')).status, 404);
+    await edge.remove('empty', 'staging'); // idempotent
+  });
+
+  test('the supervisor restarts nginx when it dies', async () => {
+    const stop = edge.supervise(100);
+    try {
+      const pid = runningMasterPid(settings);
+      assert.ok(pid);
+      process.kill(pid, 'SIGTERM'); // fast shutdown of the nginx this test started
+      let served = false;
+      for (let i = 0; i < 50 && !served; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        served = await get('shop.test', { timeoutMs: 1_000 }).then((r) => r.status === 200, () => false);
+      }
+      assert.ok(served, 'nginx is back within 5 s');
+      assert.notEqual(runningMasterPid(settings), pid);
+      assert.ok(logs.includes('edge not running, restarting'));
+    } finally {
+      stop();
+    }
+  });
+});

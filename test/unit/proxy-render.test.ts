@@ -1,0 +1,249 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  NOT_FOUND_PAGE,
+  UNAVAILABLE_PAGE,
+  envFileName,
+  renderEnvironmentConfig,
+  renderMainConfig,
+  upstreamName,
+} from '../../src/proxy/render.js';
+import { validateRoute, validateSettings, type EdgeSettings, type Route } from '../../src/proxy/routes.js';
+import { UserError } from '../../src/errors.js';
+
+const settings: EdgeSettings = { prefix: '/srv/calma/edge', httpPort: 8080, httpsPort: 8443, bindAddress: '127.0.0.1' };
+
+const shop: Route = {
+  app: 'shop',
+  env: 'production',
+  // Unsorted, with a duplicate in other case: the output must not depend on either.
+  domains: ['www.shop.example', 'Shop.example', 'shop.example', '*.cdn.shop.example'],
+  upstreams: [
+    { host: '172.18.0.3', port: 3000 },
+    { host: '172.18.0.2', port: 3000 },
+    { host: '172.18.0.3', port: 3000 },
+  ],
+  maxBodyBytes: 104857600,
+  release: 'build-12',
+};
+
+test('the main config keeps everything inside the prefix', () => {
+  assert.equal(
+    renderMainConfig(settings),
+    `# Managed by calma: rewritten on every start, do not edit.
+# daemon on: nginx keeps serving when calma's daemon stops or restarts.
+daemon on;
+worker_processes auto;
+# A long WebSocket must not keep a worker of an old configuration forever.
+worker_shutdown_timeout 10s;
+pid /srv/calma/edge/nginx.pid;
+error_log /srv/calma/edge/logs/error.log warn;
+
+events {
+    worker_connections 4096;
+}
+
+http {
+    client_body_temp_path /srv/calma/edge/temp/client_body;
+    proxy_temp_path /srv/calma/edge/temp/proxy;
+    fastcgi_temp_path /srv/calma/edge/temp/fastcgi;
+    uwsgi_temp_path /srv/calma/edge/temp/uwsgi;
+    scgi_temp_path /srv/calma/edge/temp/scgi;
+
+    # An incoming X-Request-Id is kept when it looks like one (a caller's trace
+    # continues through the edge); anything else gets nginx's own $request_id.
+    map $http_x_request_id $calma_request_id {
+        "~^[A-Za-z0-9._:-]{1,128}$" $http_x_request_id;
+        default $request_id;
+    }
+    log_format calma '$remote_addr [$time_iso8601] $host "$request" $status $body_bytes_sent '
+                     '$request_time "$upstream_addr" $upstream_response_time $calma_request_id';
+    access_log /srv/calma/edge/logs/access.log calma;
+
+    # "upgrade" for WebSockets; otherwise an empty Connection, which keeps the
+    # upstream connection alive (the default "close" would defeat keepalive).
+    map $http_upgrade $connection_upgrade {
+        default upgrade;
+        '' '';
+    }
+
+    server_tokens off;
+    sendfile on;
+    tcp_nodelay on;
+    keepalive_timeout 65s;
+    # Room for a thousand apps with long host names.
+    server_names_hash_max_size 65536;
+    server_names_hash_bucket_size 128;
+
+    # Unknown hosts: a calma 404, never some app's site.
+    server {
+        listen 127.0.0.1:8080 default_server;
+        server_name _;
+        location / {
+            default_type text/html;
+            return 404 '${NOT_FOUND_PAGE}';
+        }
+    }
+
+    # HTTPS for a name with no certificate: refuse the handshake rather than
+    # show another site's certificate.
+    server {
+        listen 127.0.0.1:8443 ssl default_server;
+        ssl_reject_handshake on;
+    }
+
+    include /srv/calma/edge/envs/*.conf;
+}
+`,
+  );
+});
+
+test('the calma pages fit in a single-quoted nginx string without interpolation', () => {
+  for (const page of [NOT_FOUND_PAGE, UNAVAILABLE_PAGE]) {
+    assert.doesNotMatch(page, /['$\\\n]/);
+    assert.match(page, /calma/);
+  }
+});
+
+test('an environment with two replicas: sorted, deduplicated, round-robin with keepalive', () => {
+  assert.equal(
+    renderEnvironmentConfig(shop, settings),
+    `# calma route app=shop env=production
+# Managed by calma: rewritten on every deployment, do not edit.
+# release build-12
+
+upstream calma_shop__production {
+    server 172.18.0.2:3000 max_fails=1 fail_timeout=5s;
+    server 172.18.0.3:3000 max_fails=1 fail_timeout=5s;
+    keepalive 32;
+}
+
+server {
+    listen 127.0.0.1:8080;
+    server_name *.cdn.shop.example shop.example www.shop.example;
+    client_max_body_size 104857600;
+
+    location / {
+        proxy_pass http://calma_shop__production;
+        proxy_http_version 1.1;
+        proxy_set_header Host $host;
+        proxy_set_header Upgrade $http_upgrade;
+        proxy_set_header Connection $connection_upgrade;
+        # The edge is the first hop: the client's own X-Forwarded-For is not trusted.
+        proxy_set_header X-Forwarded-For $remote_addr;
+        proxy_set_header X-Real-IP $remote_addr;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header X-Forwarded-Host $host;
+        proxy_set_header X-Forwarded-Port $server_port;
+        proxy_set_header X-Request-Id $calma_request_id;
+        add_header X-Request-Id $calma_request_id always;
+        proxy_connect_timeout 5s;
+        proxy_send_timeout 60s;
+        proxy_read_timeout 60s;
+        # A replica that is going away is skipped, not shown to the client
+        # (non-idempotent requests are never replayed by nginx).
+        proxy_next_upstream error timeout;
+        proxy_next_upstream_tries 3;
+    }
+}
+`,
+  );
+  const reordered = { ...shop, domains: [...shop.domains].reverse(), upstreams: [...shop.upstreams].reverse() };
+  assert.equal(renderEnvironmentConfig(reordered, settings), renderEnvironmentConfig(shop, settings));
+});
+
+test('an environment without upstreams answers 503 itself, with no upstream block', () => {
+  const route: Route = { app: 'shop', env: 'preview-login', domains: ['login.preview.shop.example'], upstreams: [], maxBodyBytes: 1048576 };
+  assert.equal(
+    renderEnvironmentConfig(route, settings),
+    `# calma route app=shop env=preview-login
+# Managed by calma: rewritten on every deployment, do not edit.
+
+server {
+    listen 127.0.0.1:8080;
+    server_name login.preview.shop.example;
+    client_max_body_size 1048576;
+
+    location / {
+        default_type text/html;
+        add_header Retry-After 5 always;
+        return 503 '${UNAVAILABLE_PAGE}';
+    }
+}
+`,
+  );
+});
+
+test('IPv6 addresses are bracketed; an environment without domains renders no server', () => {
+  const v6: EdgeSettings = { ...settings, bindAddress: '::1' };
+  const text = renderEnvironmentConfig({ ...shop, upstreams: [{ host: 'fd00::5', port: 80 }] }, v6);
+  assert.match(text, /^    server \[fd00::5\]:80 max_fails=1 fail_timeout=5s;$/m);
+  assert.match(text, /^    listen \[::1\]:8080;$/m);
+  assert.match(renderMainConfig(v6), /^        listen \[::1\]:8443 ssl default_server;$/m);
+  assert.equal(
+    renderEnvironmentConfig({ ...shop, domains: [] }, settings),
+    '# calma route app=shop env=production\n# Managed by calma: rewritten on every deployment, do not edit.\n# release build-12\n\n',
+  );
+});
+
+test('file and upstream names', () => {
+  assert.equal(envFileName('shop', 'preview-login'), 'shop--preview-login.conf');
+  assert.equal(upstreamName('shop', 'preview-login'), 'calma_shop__preview-login');
+});
+
+const refused: [string, Partial<Route>][] = [
+  ['domain with a directive', { domains: ['a.com; return 200 x'] }],
+  ['domain with a newline', { domains: ['evil.com\n'] }],
+  ['domain with a brace', { domains: ['a.com}'] }],
+  ['domain with a space', { domains: ['a.com b.com'] }],
+  ['domain with a variable', { domains: ['$host'] }],
+  ['regex domain', { domains: ['~^(.*)$'] }],
+  ['empty domain', { domains: [''] }],
+  ['app with a brace', { app: 'x{' }],
+  ['app with a newline', { app: 'shop\ninclude /etc/passwd' }],
+  ['env with a semicolon', { env: 'prod;' }],
+  ['env in upper case', { env: 'Production' }],
+  ['upstream host with a directive', { upstreams: [{ host: '1.2.3.4; include /etc/passwd', port: 80 }] }],
+  ['upstream host name', { upstreams: [{ host: 'localhost', port: 80 }] }],
+  ['upstream IPv6 zone', { upstreams: [{ host: 'fe80::1%eth0', port: 80 }] }],
+  ['upstream port 0', { upstreams: [{ host: '10.0.0.1', port: 0 }] }],
+  ['upstream port 65536', { upstreams: [{ host: '10.0.0.1', port: 65536 }] }],
+  ['upstream port fraction', { upstreams: [{ host: '10.0.0.1', port: 80.5 }] }],
+  ['negative body size', { maxBodyBytes: -1 }],
+  ['body size with a unit', { maxBodyBytes: '10m' as unknown as number }],
+  ['release with a newline', { release: 'v1\nreturn 200' }],
+];
+
+for (const [what, change] of refused) {
+  test(`validateRoute refuses: ${what}`, () => {
+    const route = { ...shop, ...change };
+    assert.throws(() => validateRoute(route), UserError);
+    assert.throws(() => renderEnvironmentConfig(route, settings), UserError, 'the renderer checks too');
+  });
+}
+
+test('validateRoute accepts a plain route, wildcards included', () => {
+  validateRoute(shop);
+  validateRoute({ app: 'a', env: 'preview-feature-x', domains: [], upstreams: [{ host: '::1', port: 65535 }], maxBodyBytes: 0 });
+});
+
+test('a newline in a domain is shown escaped in the message', () => {
+  assert.throws(() => validateRoute({ ...shop, domains: ['evil.com\n'] }), /"evil\.com\\n" is not a valid host name/);
+});
+
+test('settings are checked before they reach the config', () => {
+  for (const bad of [
+    { prefix: 'relative/edge' },
+    { prefix: '/srv/edge; user root' },
+    { prefix: '/srv/my edge' },
+    { prefix: '/srv/../etc' },
+    { httpPort: 0 },
+    { httpsPort: 70000 },
+    { httpsPort: 8080 },
+    { bindAddress: 'localhost' },
+    { bindAddress: '0.0.0.0:80' },
+  ]) {
+    assert.throws(() => validateSettings({ ...settings, ...bad }), UserError, JSON.stringify(bad));
+    assert.throws(() => renderMainConfig({ ...settings, ...bad }), UserError);
+  }
+});
