@@ -13,6 +13,7 @@
 //           begun is sent as one line in the wire error form (`{ error: … }`,
 //           no `type`) and ends the stream. Deploy progress uses this pattern.
 import { z } from 'zod';
+import { UploadedArchive } from './upload.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -131,6 +132,27 @@ export const api = {
     query: z.object({ count: queryNumber(z.number().int().min(0).max(1000)).default(3) }),
     event: z.discriminatedUnion('type', [
       z.object({ type: z.literal('tick'), n: z.number().int() }),
+      z.object({ type: z.literal('end') }),
+    ]),
+  }),
+  deploy: streamEndpoint({
+    method: 'POST',
+    path: '/v1/deploy',
+    summary: 'build, test and tag the uploaded app directory (a tar), then deploy it to an environment, streaming progress',
+    access: 'deploy',
+    query: z.object({
+      env: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'expected an environment name like production').default('production'),
+      // The client's git facts about the directory it sent (the upload carries no .git).
+      commit: z.string().regex(/^[0-9a-f]{40}$/, 'expected a full commit sha').optional(),
+      branch: z.string().max(255).optional(),
+      tags: z.string().max(4096).optional(),
+      dirty: z.enum(['0', '1']).optional(),
+    }),
+    body: z.instanceof(UploadedArchive, { message: 'expected the app directory as an application/x-tar body' }),
+    event: z.discriminatedUnion('type', [
+      z.object({ type: z.literal('phase'), name: z.string(), detail: z.string() }),
+      z.object({ type: z.literal('log'), line: z.string() }),
+      z.object({ type: z.literal('result'), deploymentId: z.string(), image: z.string(), version: z.string(), urls: z.array(z.string()) }),
       z.object({ type: z.literal('end') }),
     ]),
   }),

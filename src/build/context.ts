@@ -27,11 +27,11 @@ export function readDockerignore(dir: string): string[] {
  * Lists what will be sent. The Dockerfile and .dockerignore are always sent,
  * even when ignored, as the engine needs them (the docker CLI does the same).
  */
-export function collectContext(dir: string, dockerfile: string, maxBytes: number): BuildContext {
+export function collectContext(dir: string, dockerfile: string, maxBytes: number, alwaysSend: readonly string[] = []): BuildContext {
   if (!existsSync(dir) || !lstatSync(dir).isDirectory()) throw new UserError(`build context ${dir} is not a directory`);
   // The package is CommonJS with an ESM-style type declaration: take its default export.
   const ig = (dockerignore as unknown as typeof dockerignore.default)().add(readDockerignore(dir));
-  const keep = new Set([posix.normalize(dockerfile), '.dockerignore']);
+  const keep = new Set([posix.normalize(dockerfile), '.dockerignore', ...alwaysSend]);
   const files: string[] = [];
   let bytes = 0;
   const walk = (rel: string): void => {

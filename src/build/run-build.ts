@@ -9,7 +9,7 @@ import { nextBuildNumber } from '../state/build-numbers.js';
 import { collectContext, hashContext } from './context.js';
 import { readDockerfile, resolveTarget } from './dockerfile.js';
 import { buildStage } from './engine-build.js';
-import { readGitInfo } from './git.js';
+import { readGitInfo, type GitInfo } from './git.js';
 import type { BuildEvent } from './progress.js';
 import { checkRegistry, pushTags, resolveRegistry, type RegistrySettings } from './registry.js';
 import { type BuildReport, type ImageReport, inspectImage } from './report.js';
@@ -41,6 +41,8 @@ export interface BuildDeps {
   db: Db;
   observer: BuildObserver;
   env?: NodeJS.ProcessEnv;
+  /** Git facts supplied by a client that sent the directory without its .git (null: not a repository). */
+  git?: GitInfo | null;
 }
 
 export async function runBuild(appDir: string, cfg: BuildSettings, deps: BuildDeps): Promise<BuildReport> {
@@ -54,7 +56,8 @@ export async function runBuild(appDir: string, cfg: BuildSettings, deps: BuildDe
   const registry = cfg.registry ? resolveRegistry(cfg.registry, appDir, deps.env) : undefined;
   if (registry) await checkRegistry(docker, registry);
 
-  const version = computeVersion(await readGitInfo(ctxDir), await hashContext(ctx));
+  const git = deps.git !== undefined ? (deps.git ?? undefined) : await readGitInfo(ctxDir);
+  const version = computeVersion(git, await hashContext(ctx));
   const labels = { 'calma.app': cfg.app, 'calma.commit': version.commit, 'calma.branch': version.branch, 'calma.version': version.id };
   const stage = (target: string | undefined, role: string) =>
     buildStage(docker, ctx, { dockerfile: cfg.build.dockerfile, target, args: cfg.build.args, labels: { ...labels, 'calma.role': role } }, (e) => observer.event(e));

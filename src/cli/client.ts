@@ -6,6 +6,8 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { TAR_CONTENT_TYPE, UploadedArchive } from '../api/upload.js';
 import { pathOf, type Event, type Input, type JsonEndpoint, type Output, type StreamEndpoint } from '../api/contract.js';
 import { DaemonInternalError, fromWireError, wireErrorSchema } from '../api/errors.js';
 import { UnavailableError } from '../errors.js';
@@ -45,9 +47,12 @@ export function createClient(opts: ClientOptions): ApiClient {
 
   const send = (endpoint: JsonEndpoint | StreamEndpoint, input: AnyInput | undefined): Promise<IncomingMessage> => {
     const path = pathOf(endpoint, input?.params as Record<string, string> | undefined) + queryString(input?.query);
-    const body = input?.body === undefined ? undefined : JSON.stringify(input.body);
+    // An archive travels as itself (streamed from its file), everything else as JSON.
+    const archive = input?.body instanceof UploadedArchive ? input.body : undefined;
+    const body = input?.body === undefined || archive ? undefined : JSON.stringify(input.body);
     const headers: Record<string, string> = { accept: 'application/json, application/x-ndjson' };
     if (body !== undefined) headers['content-type'] = 'application/json';
+    if (archive) Object.assign(headers, { 'content-type': TAR_CONTENT_TYPE, 'content-length': String(archive.bytes) });
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     const where = base
       ? { protocol: base.protocol, hostname: base.hostname, port: base.port, path: (base.pathname.replace(/\/$/, '')) + path }
@@ -57,7 +62,8 @@ export function createClient(opts: ClientOptions): ApiClient {
       // stopped (EPIPE on reuse), and the CLI makes too few requests for pooling to matter.
       const req = (base?.protocol === 'https:' ? https : http).request({ ...where, method: endpoint.method, headers, agent: false }, resolve);
       req.on('error', (e: NodeJS.ErrnoException) => reject(unreachableCodes.has(e.code ?? '') ? unreachable() : e));
-      req.end(body);
+      if (archive) createReadStream(archive.path).on('error', (e) => req.destroy(e)).pipe(req);
+      else req.end(body);
     });
   };
 

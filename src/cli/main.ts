@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerBuild } from './commands/build.js';
 import { registerConfig } from './commands/config.js';
+import { registerDeploy } from './commands/deploy.js';
 import { registerServer } from './commands/server.js';
 import { handleError } from './handle-error.js';
 
@@ -21,6 +22,7 @@ export function createProgram(): Command {
     .configureOutput({ outputError: (s, write) => write(s) });
   registerBuild(program);
   registerConfig(program);
+  registerDeploy(program);
   registerServer(program);
   return program;
 }

@@ -27,6 +27,8 @@ export interface AppOptions<A extends Record<string, Endpoint>> {
   log: FastifyBaseLogger;
   endpoints: A;
   handlers: Handlers<A>;
+  /** Extra setup before the routes (e.g. body parsers for uploads). */
+  configure?: (app: FastifyInstance) => void;
 }
 
 export async function buildApp<A extends Record<string, Endpoint>>(opts: AppOptions<A>): Promise<FastifyInstance> {
@@ -38,6 +40,7 @@ export async function buildApp<A extends Record<string, Endpoint>>(opts: AppOpti
     forceCloseConnections: 'idle',
   });
   app.decorateRequest('principal', null);
+  opts.configure?.(app);
 
   // Before body parsing: an unauthenticated caller costs us nothing more.
   // Unknown routes need authentication too over TCP, so they reveal nothing.

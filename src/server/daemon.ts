@@ -8,6 +8,12 @@ import type { FastifyInstance } from 'fastify';
 import { api } from '../api/contract.js';
 import { UserError } from '../errors.js';
 import { openDb } from '../state/db.js';
+import { Journal } from '../state/journal.js';
+import { connectDocker } from '../docker/client.js';
+import { Edge } from '../proxy/edge.js';
+import type { EdgeSettings } from '../proxy/routes.js';
+import { NginxEdgePort } from '../deploy/nginx-edge.js';
+import { acceptTarUploads } from './upload.js';
 import { buildApp } from './app.js';
 import type { Listener } from './auth.js';
 import type { Logger } from './log.js';
@@ -24,6 +30,12 @@ export interface DaemonOptions {
   log: Logger;
   /** How long close() lets in-flight requests finish before cutting them. */
   closeGraceMs?: number;
+  /** The managed nginx: started if not running, supervised, and left serving when the daemon stops. */
+  edge: EdgeSettings;
+  /** Engine DNS servers for app containers (tests keep lookups on loopback). */
+  dns?: string[];
+  /** Largest accepted upload (an app directory to deploy). */
+  maxUploadBytes?: number;
 }
 
 export interface Daemon {
@@ -41,15 +53,25 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const log = opts.log;
   mkdirSync(opts.home, { recursive: true, mode: 0o700 });
   await claimSocketPath(socketPath);
+  const docker = await connectDocker();
+  const edge = new Edge(opts.edge, (msg, fields) => log.info(fields ?? {}, msg));
+  await edge.ensureRunning();
+  const stopSupervising = edge.supervise(2000);
   const db = openDb(join(opts.home, 'state.db'));
+  const handlers = createHandlers({
+    version: calmaVersion,
+    deploy: { home: opts.home, docker, db, journal: new Journal(db), edge: new NginxEdgePort(edge), httpPort: opts.edge.httpPort, ...(opts.dns ? { dns: opts.dns } : {}) },
+  });
+  const uploads = join(opts.home, 'uploads');
   const apps: FastifyInstance[] = [];
   const make = async (listener: Listener): Promise<FastifyInstance> => {
-    const app = await buildApp({ listener, db, log, endpoints: api, handlers: createHandlers({ version: calmaVersion }) });
+    const app = await buildApp({ listener, db, log, endpoints: api, handlers, configure: (a) => acceptTarUploads(a, uploads, opts.maxUploadBytes ?? 2 * 1024 ** 3) });
     apps.push(app);
     return app;
   };
   let socketOpen = false;
   const close = once(async () => {
+    stopSupervising(); // nginx itself runs on: the sites stay up while the daemon is away
     await Promise.all(apps.map((app) => closeWithGrace(app, opts.closeGraceMs ?? 5000)));
     db.close();
     if (socketOpen) rmSync(socketPath, { force: true });

@@ -3,9 +3,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Api } from '../api/contract.js';
 import type { Handlers } from './handlers.js';
+import { deployHandler, type DeployHandlerDeps } from './deploy-handler.js';
 
 export interface RouteDeps {
   version: string;
+  deploy: DeployHandlerDeps;
 }
 
 export function createHandlers(deps: RouteDeps): Handlers<Api> {
@@ -20,5 +22,6 @@ export function createHandlers(deps: RouteDeps): Handlers<Api> {
       }
       await emit({ type: 'end' });
     },
+    deploy: deployHandler(deps.deploy),
   };
 }

@@ -31,7 +31,7 @@ test('calma server runs, serves tokens over TCP, refuses a second copy and stops
   const { home, cleanup } = tempHome();
   const env = { CALMA_HOME: home };
   const port = await freePort();
-  const server = await startCliServer(['--listen', `127.0.0.1:${port}`, '--http-port', '8080'], env);
+  const server = await startCliServer(['--listen', `127.0.0.1:${port}`, '--http-port', String(await freePort()), '--https-port', String(await freePort()), '--edge-address', '127.0.0.1'], env);
   try {
     const socket = join(home, 'calma.sock');
     assert.equal(statSync(socket).mode & 0o777, 0o600);

@@ -14,12 +14,12 @@ import { UnavailableError, UserError } from '../../src/errors.js';
 import { startDaemon, type Daemon } from '../../src/server/daemon.js';
 import { createToken, revokeToken } from '../../src/server/tokens.js';
 import { openDb } from '../../src/state/db.js';
-import { memoryLogger, socketRequest, tempHome } from '../support/server-helpers.js';
+import { memoryLogger, socketRequest, tempHome, testEdge } from '../support/server-helpers.js';
 
 async function withDaemon(fn: (d: Daemon, home: string, logs: () => string) => Promise<void>, tcp = false): Promise<void> {
   const { home, cleanup } = tempHome();
   const logs = memoryLogger();
-  const daemon = await startDaemon({ home, log: logs.log, ...(tcp ? { listen: { host: '127.0.0.1', port: 0 } } : {}) });
+  const daemon = await startDaemon({ home, edge: await testEdge(home), log: logs.log, ...(tcp ? { listen: { host: '127.0.0.1', port: 0 } } : {}) });
   try {
     await fn(daemon, home, logs.text);
   } finally {
@@ -89,7 +89,7 @@ test('the NDJSON stream delivers N events in order, then its end', () =>
 
 test('a second daemon on the same home refuses to start with one clear line', () =>
   withDaemon(async (d, home) => {
-    const second = startDaemon({ home, log: memoryLogger().log });
+    const second = startDaemon({ home, edge: await testEdge(home), log: memoryLogger().log });
     await assert.rejects(second, (e: unknown) => e instanceof UserError && e.message === `another calma daemon is already running on ${d.socketPath}`);
     const health = await createClient({ socketPath: d.socketPath }).call(api.health);
     assert.equal(health.ok, true, 'the first daemon still serves');
@@ -98,7 +98,7 @@ test('a second daemon on the same home refuses to start with one clear line', ()
 test('close() removes the socket; then the client says the daemon is not running', async () => {
   const { home, cleanup } = tempHome();
   try {
-    const d = await startDaemon({ home, log: memoryLogger().log });
+    const d = await startDaemon({ home, edge: await testEdge(home), log: memoryLogger().log });
     assert.ok(existsSync(d.socketPath));
     await d.close();
     assert.ok(!existsSync(d.socketPath));
@@ -122,7 +122,7 @@ test('a stale socket file left by a killed daemon is replaced', async () => {
     child.kill('SIGKILL');
     await exited;
     assert.ok(existsSync(socketPath), 'the stale socket file is there');
-    const d = await startDaemon({ home, log: memoryLogger().log });
+    const d = await startDaemon({ home, edge: await testEdge(home), log: memoryLogger().log });
     try {
       assert.equal((await createClient({ socketPath }).call(api.health)).ok, true);
     } finally {
@@ -140,7 +140,7 @@ test('a TCP port in use fails the start with one clear line and leaves no socket
   const port = (blocker.address() as { port: number }).port;
   try {
     await assert.rejects(
-      startDaemon({ home, log: memoryLogger().log, listen: { host: '127.0.0.1', port } }),
+      startDaemon({ home, edge: await testEdge(home), log: memoryLogger().log, listen: { host: '127.0.0.1', port } }),
       (e: unknown) => e instanceof UserError && e.message === `cannot listen on 127.0.0.1:${port}: the address is in use`,
     );
     assert.ok(!existsSync(join(home, 'calma.sock')));

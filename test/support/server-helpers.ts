@@ -7,11 +7,37 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '../../src/server/log.js';
+import type { EdgeSettings } from '../../src/proxy/routes.js';
+import { readIfExists } from '../../src/proxy/files.js';
+import { edgePaths } from '../../src/proxy/paths.js';
 
 /** A fresh CALMA_HOME; short, because a unix socket path must stay under ~104 bytes. */
 export function tempHome(): { home: string; cleanup(): void } {
   const home = mkdtempSync(join(tmpdir(), 'calma-srv-'));
-  return { home, cleanup: () => rmSync(home, { recursive: true, force: true }) };
+  return {
+    home,
+    cleanup: () => {
+      stopTestNginx(home);
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Edge settings for a test daemon: its nginx under the home, on free loopback ports. */
+export async function testEdge(home: string): Promise<EdgeSettings> {
+  return { prefix: join(home, 'edge'), httpPort: await freePort(), httpsPort: await freePort(), bindAddress: '127.0.0.1' };
+}
+
+/** The daemon leaves its nginx serving on purpose; a test ends the one it caused, by its pid file. */
+function stopTestNginx(home: string): void {
+  const pid = Number(readIfExists(edgePaths({ prefix: join(home, 'edge') }).pid)?.trim());
+  if (pid > 0) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  }
 }
 
 export async function freePort(): Promise<number> {

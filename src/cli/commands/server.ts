@@ -17,6 +17,8 @@ interface ServerOptions {
   listen?: { host: string; port: number };
   httpPort: number;
   httpsPort: number;
+  edgeAddress: string;
+  appDns?: string[];
 }
 
 export function registerServer(program: Command): void {
@@ -26,13 +28,16 @@ export function registerServer(program: Command): void {
     .option('--listen <host:port>', 'also serve the API on TCP (requests there need a token from `calma server token create`)', parseHostPort)
     .option('--http-port <n>', 'the port of the HTTP edge', parsePort, 80)
     .option('--https-port <n>', 'the port of the HTTPS edge', parsePort, 443)
+    .option('--edge-address <ip>', 'the address the edge listens on', '0.0.0.0')
+    .option('--app-dns <ip...>', "DNS servers for app containers (default: the engine's)")
     .addHelpText(
       'after',
       `
 State lives in $CALMA_HOME (/var/lib/calma as root, else ~/.calma): state.db and the
 API socket calma.sock (mode 0600: whoever can open it has full control). Logs are JSON
 lines on stderr. One daemon per $CALMA_HOME: a second one refuses to start.
-The edge on --http-port/--https-port is not started yet by this version.
+The edge is a managed nginx under $CALMA_HOME/edge on --http-port/--https-port; it keeps
+serving when the daemon stops, and a restarted daemon takes it over.
 Exit codes: 0 stopped by SIGTERM/SIGINT; 1 could not start (another daemon, port in use).`,
     )
     .action(async (opts: ServerOptions) => runServer(opts));
@@ -63,8 +68,8 @@ Exit codes: 0 stopped by SIGTERM/SIGINT; 1 could not start (another daemon, port
 async function runServer(opts: ServerOptions): Promise<void> {
   const home = ensureCalmaHome();
   const log = createLogger({ level: process.env.CALMA_LOG_LEVEL ?? 'info' });
-  const daemon = await startDaemon({ home, log, ...(opts.listen ? { listen: opts.listen } : {}) });
-  log.info({ httpPort: opts.httpPort, httpsPort: opts.httpsPort }, 'edge ports noted (the edge is not managed by this version yet)');
+  const edge = { prefix: join(home, 'edge'), httpPort: opts.httpPort, httpsPort: opts.httpsPort, bindAddress: opts.edgeAddress };
+  const daemon = await startDaemon({ home, log, edge, ...(opts.listen ? { listen: opts.listen } : {}), ...(opts.appDns ? { dns: opts.appDns } : {}) });
   // `once`: a second Ctrl-C during shutdown gets Node's default behaviour and ends the process at once.
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', resolve);

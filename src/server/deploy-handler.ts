@@ -1,0 +1,87 @@
+// POST /v1/deploy: the uploaded app directory is unpacked, built and tested,
+// then deployed to the environment; every phase and log line streams back.
+// One deployment per environment runs at a time.
+import type Docker from 'dockerode';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Api } from '../api/contract.js';
+import { ApiError } from '../api/errors.js';
+import { UserError } from '../errors.js';
+import { runBuild } from '../build/run-build.js';
+import { loadConfig } from '../config/load.js';
+import { deployRelease } from '../deploy/deploy-release.js';
+import type { EdgePort } from '../deploy/execute.js';
+import type { Db } from '../state/db.js';
+import type { Journal } from '../state/journal.js';
+import { extractUpload } from './extract.js';
+import type { StreamHandler } from './handlers.js';
+import { KeyedLock } from './keyed-lock.js';
+
+export interface DeployHandlerDeps {
+  home: string;
+  docker: Docker;
+  db: Db;
+  journal: Journal;
+  edge: EdgePort;
+  /** The edge's public HTTP port, for the URLs shown to the user. */
+  httpPort: number;
+  dns?: string[];
+}
+
+export function urlsOf(domains: readonly string[], httpPort: number): string[] {
+  return domains.map((d) => `http://${d}${httpPort === 80 ? '' : `:${httpPort}`}/`);
+}
+
+export function deployHandler(deps: DeployHandlerDeps): StreamHandler<Api['deploy']> {
+  const locks = new KeyedLock();
+  return async ({ query, body }, _ctx, emit) => {
+    // Events are sent in order; the build reports synchronously, so they queue here.
+    let chain = Promise.resolve();
+    const send = (e: Parameters<typeof emit>[0]): void => {
+      chain = chain.then(() => emit(e)).catch(() => undefined);
+    };
+    mkdirSync(join(deps.home, 'work'), { recursive: true, mode: 0o700 });
+    const work = mkdtempSync(join(deps.home, 'work', 'deploy-'));
+    try {
+      await extractUpload(body.path, work);
+      const { config } = loadConfig(work);
+      const env = query.env;
+      const environment = config.environments[env];
+      if (!environment) throw new ApiError('user', `environment "${env}" is not in calma.yml (it has ${Object.keys(config.environments).join(', ')})`);
+      await locks.run(`${config.app}/${env}`, async () => {
+        const git = query.commit
+          ? { sha: query.commit, branch: query.branch || undefined, tags: query.tags ? query.tags.split(',') : [], dirty: query.dirty === '1' }
+          : null;
+        const report = await runBuild(work, config, {
+          docker: deps.docker,
+          db: deps.db,
+          git,
+          observer: {
+            phase: (name, detail) => send({ type: 'phase', name, detail }),
+            event: (e) => {
+              if (e.kind === 'step') send({ type: 'log', line: `step ${e.step.n}/${e.step.total} ${e.step.instruction}` });
+              else if (e.kind === 'output') send({ type: 'log', line: `  | ${e.line}` });
+            },
+            line: (line) => send({ type: 'log', line }),
+          },
+        });
+        const image = `${config.app}:${report.version}`;
+        send({ type: 'phase', name: 'deploy', detail: `${image} to ${env}` });
+        const out = await deployRelease(
+          { kind: 'deploy', env, image, version: report.version, commit: git?.sha ?? report.version, branch: git?.branch ?? '', config, appDir: work, secrets: {} },
+          { docker: deps.docker, edge: deps.edge, journal: deps.journal, log: (line) => send({ type: 'log', line }), ...(deps.dns ? { dns: deps.dns } : {}) },
+        );
+        send({ type: 'result', deploymentId: out.deploymentId, image, version: report.version, urls: urlsOf(environment.domains, deps.httpPort) });
+      });
+      send({ type: 'end' });
+    } catch (e) {
+      // The wire error carries one line; what explains it (step output, health answers, logs) goes first.
+      if (e instanceof UserError) for (const line of e.details) send({ type: 'log', line });
+      throw e;
+    } finally {
+      await chain;
+      rmSync(work, { recursive: true, force: true });
+      rmSync(body.path, { force: true });
+    }
+  };
+}
