@@ -109,6 +109,17 @@ export function pathOf(e: Endpoint, params: Record<string, string> | undefined):
 
 // ---- the endpoints ----
 
+const appName = z.string().regex(/^[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?$/, 'expected an app name like shop');
+const envName = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'expected an environment name like production');
+
+/** Progress of a deployment (deploy and rollback alike). */
+const deployEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('phase'), name: z.string(), detail: z.string() }),
+  z.object({ type: z.literal('log'), line: z.string() }),
+  z.object({ type: z.literal('result'), deploymentId: z.string(), image: z.string(), version: z.string(), urls: z.array(z.string()) }),
+  z.object({ type: z.literal('end') }),
+]);
+
 export const api = {
   health: endpoint({
     method: 'GET',
@@ -141,7 +152,7 @@ export const api = {
     summary: 'build, test and tag the uploaded app directory (a tar), then deploy it to an environment, streaming progress',
     access: 'deploy',
     query: z.object({
-      env: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'expected an environment name like production').default('production'),
+      env: envName.default('production'),
       // The client's git facts about the directory it sent (the upload carries no .git).
       commit: z.string().regex(/^[0-9a-f]{40}$/, 'expected a full commit sha').optional(),
       branch: z.string().max(255).optional(),
@@ -149,12 +160,63 @@ export const api = {
       dirty: z.enum(['0', '1']).optional(),
     }),
     body: z.instanceof(UploadedArchive, { message: 'expected the app directory as an application/x-tar body' }),
-    event: z.discriminatedUnion('type', [
-      z.object({ type: z.literal('phase'), name: z.string(), detail: z.string() }),
-      z.object({ type: z.literal('log'), line: z.string() }),
-      z.object({ type: z.literal('result'), deploymentId: z.string(), image: z.string(), version: z.string(), urls: z.array(z.string()) }),
-      z.object({ type: z.literal('end') }),
-    ]),
+    event: deployEvent,
+  }),
+  rollback: streamEndpoint({
+    method: 'POST',
+    path: '/v1/apps/:app/rollback',
+    summary: 'deploy the previous (or the named) release again, health-gated like any deployment',
+    access: 'deploy',
+    params: z.object({ app: appName }),
+    body: z.object({ env: envName.default('production'), release: z.string().max(80).optional() }),
+    event: deployEvent,
+  }),
+  releases: endpoint({
+    method: 'GET',
+    path: '/v1/apps/:app/releases',
+    summary: 'the releases that went live in an environment, the current one first',
+    access: 'read',
+    params: z.object({ app: appName }),
+    query: z.object({ env: envName.default('production') }),
+    response: z.array(
+      z.object({ version: z.string(), image: z.string(), commit: z.string(), branch: z.string(), deployedAt: z.string(), current: z.boolean(), available: z.boolean() }),
+    ),
+  }),
+  deployments: endpoint({
+    method: 'GET',
+    path: '/v1/apps/:app/deployments',
+    summary: 'recent deployments with each step and its timing',
+    access: 'read',
+    params: z.object({ app: appName }),
+    query: z.object({ env: envName.optional() }),
+    response: z.array(
+      z.object({
+        id: z.string(),
+        env: z.string(),
+        kind: z.string(),
+        status: z.string(),
+        reason: z.string().nullable(),
+        version: z.string(),
+        startedAt: z.string(),
+        finishedAt: z.string().nullable(),
+        steps: z.array(z.object({ step: z.string(), status: z.string(), ms: z.number().nullable() })),
+      }),
+    ),
+  }),
+  status: endpoint({
+    method: 'GET',
+    path: '/v1/status',
+    summary: 'every app and environment: the release serving and its containers',
+    access: 'read',
+    response: z.array(
+      z.object({
+        app: z.string(),
+        env: z.string(),
+        version: z.string().nullable(),
+        containers: z.array(z.object({ name: z.string(), state: z.string() })),
+        lastDeployment: z.object({ id: z.string(), status: z.string(), reason: z.string().nullable() }).nullable(),
+      }),
+    ),
   }),
 } as const;
 

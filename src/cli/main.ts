@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { registerBuild } from './commands/build.js';
 import { registerConfig } from './commands/config.js';
 import { registerDeploy } from './commands/deploy.js';
+import { registerHistory } from './commands/history.js';
+import { registerRollback } from './commands/rollback.js';
 import { registerServer } from './commands/server.js';
 import { handleError } from './handle-error.js';
 
@@ -23,6 +25,8 @@ export function createProgram(): Command {
   registerBuild(program);
   registerConfig(program);
   registerDeploy(program);
+  registerRollback(program);
+  registerHistory(program);
   registerServer(program);
   return program;
 }

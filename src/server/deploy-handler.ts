@@ -15,7 +15,8 @@ import type { Db } from '../state/db.js';
 import type { Journal } from '../state/journal.js';
 import { extractUpload } from './extract.js';
 import type { StreamHandler } from './handlers.js';
-import { KeyedLock } from './keyed-lock.js';
+import type { KeyedLock } from './keyed-lock.js';
+import { orderedSender } from './ordered-sender.js';
 
 export interface DeployHandlerDeps {
   home: string;
@@ -32,14 +33,9 @@ export function urlsOf(domains: readonly string[], httpPort: number): string[] {
   return domains.map((d) => `http://${d}${httpPort === 80 ? '' : `:${httpPort}`}/`);
 }
 
-export function deployHandler(deps: DeployHandlerDeps): StreamHandler<Api['deploy']> {
-  const locks = new KeyedLock();
+export function deployHandler(deps: DeployHandlerDeps, locks: KeyedLock): StreamHandler<Api['deploy']> {
   return async ({ query, body }, _ctx, emit) => {
-    // Events are sent in order; the build reports synchronously, so they queue here.
-    let chain = Promise.resolve();
-    const send = (e: Parameters<typeof emit>[0]): void => {
-      chain = chain.then(() => emit(e)).catch(() => undefined);
-    };
+    const { send, flush } = orderedSender(emit);
     mkdirSync(join(deps.home, 'work'), { recursive: true, mode: 0o700 });
     const work = mkdtempSync(join(deps.home, 'work', 'deploy-'));
     try {
@@ -79,7 +75,7 @@ export function deployHandler(deps: DeployHandlerDeps): StreamHandler<Api['deplo
       if (e instanceof UserError) for (const line of e.details) send({ type: 'log', line });
       throw e;
     } finally {
-      await chain;
+      await flush();
       rmSync(work, { recursive: true, force: true });
       rmSync(body.path, { force: true });
     }

@@ -4,6 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Api } from '../api/contract.js';
 import type { Handlers } from './handlers.js';
 import { deployHandler, type DeployHandlerDeps } from './deploy-handler.js';
+import { deploymentsHandler, releasesHandler, statusHandler } from './history-handlers.js';
+import { KeyedLock } from './keyed-lock.js';
+import { rollbackHandler } from './rollback-handler.js';
 
 export interface RouteDeps {
   version: string;
@@ -11,6 +14,8 @@ export interface RouteDeps {
 }
 
 export function createHandlers(deps: RouteDeps): Handlers<Api> {
+  // One deployment (deploy or rollback) per environment at a time.
+  const locks = new KeyedLock();
   return {
     health: () => ({ ok: true, version: deps.version }),
     whoami: (_input, ctx) => ({ via: ctx.principal.via, scope: ctx.principal.scope }),
@@ -22,6 +27,10 @@ export function createHandlers(deps: RouteDeps): Handlers<Api> {
       }
       await emit({ type: 'end' });
     },
-    deploy: deployHandler(deps.deploy),
+    deploy: deployHandler(deps.deploy, locks),
+    rollback: rollbackHandler(deps.deploy, locks),
+    releases: releasesHandler(deps.deploy),
+    deployments: deploymentsHandler(deps.deploy),
+    status: statusHandler(deps.deploy),
   };
 }

@@ -24,7 +24,10 @@ export class Journal {
 
   recordRelease(r: ReleaseRecord): void {
     this.db
-      .prepare('INSERT OR IGNORE INTO releases (id, app, env, image, version, commit_sha, branch, config_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .prepare(
+        `INSERT INTO releases (id, app, env, image, version, commit_sha, branch, config_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET image = excluded.image, config_json = excluded.config_json`,
+      )
       .run(r.id, r.app, r.env, r.image, r.version, r.commit, r.branch, r.configJson, now());
   }
 

@@ -13,7 +13,8 @@ import { readGitInfo } from '../../build/git.js';
 import { loadConfig } from '../../config/load.js';
 import { UserError } from '../../errors.js';
 import { clientFromEnv } from '../client.js';
-import { globalOptions, printJson } from '../context.js';
+import { globalOptions } from '../context.js';
+import { deploymentPrinter } from '../deployment-output.js';
 
 export function registerDeploy(program: Command): void {
   program
@@ -47,16 +48,9 @@ Exit codes: 0 the new release is serving; 1 it is not (the old one still is).`,
           env: opts.env,
           ...(git ? { commit: git.sha, branch: git.branch ?? '', tags: git.tags.join(','), dirty: git.dirty ? ('1' as const) : ('0' as const) } : {}),
         };
-        let result: { deploymentId: string; image: string; version: string; urls: string[] } | undefined;
-        await clientFromEnv().stream(api.deploy, { query, body: new UploadedArchive(tarPath, statSync(tarPath).size) }, (e) => {
-          const out = g.json ? process.stderr : process.stdout;
-          if (e.type === 'phase') out.write(`==> ${e.name}: ${e.detail}\n`);
-          else if (e.type === 'log') out.write(`${e.line}\n`);
-          else if (e.type === 'result') result = e;
-        });
-        if (!result) throw new UserError('the daemon ended the deployment without a result');
-        if (g.json) printJson(result);
-        else process.stdout.write(`deployed ${result.image} (${result.deploymentId})${result.urls.length > 0 ? `: ${result.urls.join(' ')}` : ''}\n`);
+        const printer = deploymentPrinter(g);
+        await clientFromEnv().stream(api.deploy, { query, body: new UploadedArchive(tarPath, statSync(tarPath).size) }, printer.onEvent);
+        printer.finish('deployed');
       } finally {
         rmSync(tmp, { recursive: true, force: true });
       }

@@ -1,0 +1,52 @@
+// Read-only views of what happened: releases and deployments per environment,
+// as the CLI and the dashboard show them.
+import type { Db } from './db.js';
+
+export interface ReleaseRow {
+  id: string;
+  version: string;
+  image: string;
+  commit: string;
+  branch: string;
+  configJson: string;
+  /** When it last went live (its latest succeeded deployment). */
+  deployedAt: string;
+}
+
+export interface DeploymentRow {
+  id: string;
+  env: string;
+  kind: string;
+  status: string;
+  reason: string | null;
+  version: string;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+/** Releases that went live in this environment, the current one first. */
+export function liveReleases(db: Db, app: string, env: string): ReleaseRow[] {
+  return db
+    .prepare(
+      `SELECT r.id, r.version, r.image, r.commit_sha AS "commit", r.branch, r.config_json AS configJson, MAX(d.finished_at) AS deployedAt
+       FROM releases r JOIN deployments d ON d.release_id = r.id AND d.status = 'succeeded'
+       WHERE r.app = ? AND r.env = ?
+       GROUP BY r.id ORDER BY deployedAt DESC`,
+    )
+    .all(app, env) as ReleaseRow[];
+}
+
+export function deploymentsOf(db: Db, app: string, env: string | undefined, limit = 50): DeploymentRow[] {
+  return db
+    .prepare(
+      `SELECT d.id, d.env, d.kind, d.status, d.reason, r.version, d.started_at AS startedAt, d.finished_at AS finishedAt
+       FROM deployments d JOIN releases r ON r.id = d.release_id
+       WHERE d.app = ? AND (? IS NULL OR d.env = ?)
+       ORDER BY d.started_at DESC LIMIT ?`,
+    )
+    .all(app, env ?? null, env ?? null, limit) as DeploymentRow[];
+}
+
+export function knownApps(db: Db): Array<{ app: string; env: string }> {
+  return db.prepare('SELECT DISTINCT app, env FROM deployments ORDER BY app, env').all() as Array<{ app: string; env: string }>;
+}
