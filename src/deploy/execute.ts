@@ -9,7 +9,7 @@ import type { Route } from '../proxy/routes.js';
 import { EDGE_NETWORK } from '../runtime/names.js';
 import { ensureEdgeNetwork } from '../runtime/network.js';
 import { runOnce } from '../runtime/run-once.js';
-import { startWebContainer } from '../runtime/web-container.js';
+import { startWebContainer, volumeMounts } from '../runtime/web-container.js';
 import type { Journal } from '../state/journal.js';
 import { httpProbe, waitHealthy, type HealthDeps, type HealthSettings, type ProbeResult } from './health.js';
 import { planCompensation, type DeployTarget, type Step } from './plan.js';
@@ -188,7 +188,7 @@ class StepRunner {
       timeoutMs: this.web.releaseTimeoutMs,
       labels: { 'calma.app': this.target.app, 'calma.env': this.target.env, 'calma.deployment': this.target.deploymentId, 'calma.role': 'release' },
       env: Object.entries(this.web.environment).map(([k, v]) => `${k}=${v}`),
-      hostConfig: { NetworkMode: EDGE_NETWORK, ...(this.web.dns ? { Dns: this.web.dns } : {}) },
+      hostConfig: { NetworkMode: EDGE_NETWORK, Mounts: volumeMounts(this.web.volumes, this.target.app), ...(this.web.dns ? { Dns: this.web.dns } : {}) },
       onLine: (l) => this.deps.log(`release | ${l}`),
     });
     const tail = result.lastLines.map((l) => `  | ${l}`);

@@ -23,7 +23,8 @@ export function webLabels(s: Pick<WebContainerSpec, 'app' | 'env' | 'deploymentI
   return { 'calma.app': s.app, 'calma.env': s.env, 'calma.deployment': s.deploymentId, 'calma.release': s.release, 'calma.role': 'web' };
 }
 
-function mounts(volumes: readonly VolumeSpec[], app: string): Docker.MountSettings[] {
+/** Engine mounts for calma.yml volumes; the release command gets the same as the web containers. */
+export function volumeMounts(volumes: readonly VolumeSpec[], app: string): Docker.MountSettings[] {
   return volumes.map((v): Docker.MountSettings => {
     if (v.type === 'tmpfs') return { Type: 'tmpfs', Source: '', Target: v.target, ...(v.size !== undefined ? { TmpfsOptions: { SizeBytes: v.size, Mode: 0o1777 } } : {}) };
     // Named volumes are per app, so two apps' "uploads" never meet.
@@ -44,7 +45,7 @@ export async function startWebContainer(docker: Docker, s: WebContainerSpec): Pr
     ExposedPorts: { [`${s.port}/tcp`]: {} },
     HostConfig: {
       NetworkMode: EDGE_NETWORK,
-      Mounts: mounts(s.volumes, s.app),
+      Mounts: volumeMounts(s.volumes, s.app),
       RestartPolicy: { Name: 'unless-stopped' },
       ...(s.dns ? { Dns: s.dns } : {}),
     },

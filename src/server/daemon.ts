@@ -13,6 +13,7 @@ import { connectDocker } from '../docker/client.js';
 import { Edge } from '../proxy/edge.js';
 import type { EdgeSettings } from '../proxy/routes.js';
 import { NginxEdgePort } from '../deploy/nginx-edge.js';
+import { reconcile } from '../deploy/reconcile.js';
 import { acceptTarUploads } from './upload.js';
 import { buildApp } from './app.js';
 import type { Listener } from './auth.js';
@@ -58,9 +59,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   await edge.ensureRunning();
   const stopSupervising = edge.supervise(2000);
   const db = openDb(join(opts.home, 'state.db'));
+  const journal = new Journal(db);
+  const edgePort = new NginxEdgePort(edge);
+  await reconcile({ docker, db, journal, edge: edgePort, log: (msg, fields) => log.info(fields ?? {}, msg) });
   const handlers = createHandlers({
     version: calmaVersion,
-    deploy: { home: opts.home, docker, db, journal: new Journal(db), edge: new NginxEdgePort(edge), httpPort: opts.edge.httpPort, ...(opts.dns ? { dns: opts.dns } : {}) },
+    deploy: { home: opts.home, docker, db, journal, edge: edgePort, httpPort: opts.edge.httpPort, ...(opts.dns ? { dns: opts.dns } : {}) },
   });
   const uploads = join(opts.home, 'uploads');
   const apps: FastifyInstance[] = [];

@@ -1,0 +1,76 @@
+// On start the daemon makes the engine, the journal and the edge agree again.
+// A deployment a killed daemon left "running" is finished if its new release
+// was already switched to and verified, and undone otherwise; then every
+// environment's route is rewritten from the containers that really answer.
+import type Docker from 'dockerode';
+import type { CalmaConfig } from '../config/schema.js';
+import { EDGE_NETWORK } from '../runtime/names.js';
+import { listReleases } from '../runtime/releases.js';
+import type { Db } from '../state/db.js';
+import type { Journal } from '../state/journal.js';
+import type { EdgePort } from './execute.js';
+import { httpProbe } from './health.js';
+
+export interface ReconcileDeps {
+  docker: Docker;
+  db: Db;
+  journal: Journal;
+  edge: EdgePort;
+  log: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+export async function reconcile(deps: ReconcileDeps): Promise<void> {
+  for (const d of deps.journal.unfinished()) await settleInterrupted(deps, d);
+  await removeOneOffs(deps.docker);
+  const envs = await deps.docker.listContainers({ all: true, filters: { label: ['calma.role=web'] } });
+  const seen = new Set(envs.map((c) => `${c.Labels['calma.app']}/${c.Labels['calma.env']}`));
+  for (const key of seen) {
+    const [app, env] = key.split('/') as [string, string];
+    await rewriteRoute(deps, app, env);
+  }
+}
+
+async function settleInterrupted(deps: ReconcileDeps, d: { id: string; app: string; env: string }): Promise<void> {
+  const steps = deps.journal.steps(d.id);
+  const verified = steps.some((s) => s.step === 'verify' && s.status === 'done');
+  const containers = await deps.docker.listContainers({ all: true, filters: { label: [`calma.deployment=${d.id}`] } });
+  if (verified) {
+    // Green was serving and checked: finish the job by stopping the other releases of the environment.
+    const others = await deps.docker.listContainers({ filters: { label: [`calma.app=${d.app}`, `calma.env=${d.env}`, 'calma.role=web'] } });
+    for (const c of others.filter((o) => o.Labels['calma.deployment'] !== d.id)) await deps.docker.getContainer(c.Id).stop({ t: 10 }).catch(() => undefined);
+    deps.journal.finishDeployment(d.id, 'succeeded');
+    deps.log('interrupted deployment completed', { deployment: d.id, app: d.app, env: d.env });
+    return;
+  }
+  for (const c of containers) await deps.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+  const last = steps[steps.length - 1]?.step ?? 'start';
+  deps.journal.finishDeployment(d.id, 'failed', `interrupted: the daemon stopped during ${last}`);
+  deps.log('interrupted deployment undone', { deployment: d.id, app: d.app, env: d.env, removed: containers.length });
+}
+
+/** Test runs and release commands are one-off containers; a killed daemon may have left some. */
+async function removeOneOffs(docker: Docker): Promise<void> {
+  for (const role of ['test', 'release']) {
+    const left = await docker.listContainers({ all: true, filters: { label: [`calma.role=${role}`] } });
+    for (const c of left) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+  }
+}
+
+async function rewriteRoute(deps: ReconcileDeps, app: string, env: string): Promise<void> {
+  const serving = (await listReleases(deps.docker, app, env)).find((r) => r.running);
+  const row = serving
+    ? (deps.db.prepare('SELECT config_json AS configJson FROM releases WHERE app = ? AND env = ? AND version = ?').get(app, env, serving.release) as { configJson: string } | undefined)
+    : undefined;
+  if (!serving || !row) return;
+  const config = JSON.parse(row.configJson) as CalmaConfig;
+  const upstreams = [];
+  for (const name of serving.containers) {
+    const info = await deps.docker.getContainer(name).inspect();
+    const ip = info.NetworkSettings.Networks[EDGE_NETWORK]?.IPAddress;
+    if (!info.State.Running || !ip) continue;
+    const probe = await httpProbe({ name, host: ip, port: config.web.port }, config.web.healthcheck.path, config.web.healthcheck.timeout);
+    if (probe.ok) upstreams.push({ host: ip, port: config.web.port });
+    else deps.log('container not healthy at start, left out of the edge', { container: name, answer: probe.answer });
+  }
+  await deps.edge.apply({ app, env, domains: config.environments[env]?.domains ?? [], upstreams, maxBodyBytes: config.web.max_body, release: serving.release });
+}

@@ -1,0 +1,92 @@
+// calma deploy / rollback / releases / status through the real executable
+// and a real daemon with its nginx: what a user does, checked over HTTP.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appFromFixture, commitAll, uniqueApp, type AppDir } from '../support/app-dir.js';
+import { calma } from '../support/cli.js';
+import { docker } from '../support/engine.js';
+import { getVia, removeApp } from '../support/deploy-env.js';
+import { freePort, tempHome } from '../support/server-helpers.js';
+import { startCliServer, type RunningServer } from '../support/server-cli.js';
+
+describe('calma deploy through the daemon', () => {
+  const app = uniqueApp('cli');
+  const domain = `${app}.test`;
+  const home = tempHome();
+  const env = { CALMA_HOME: home.home };
+  let httpPort = 0;
+  let server: RunningServer;
+  let dir: AppDir;
+  const config = (version: string, extra = '') =>
+    `app: ${app}\nbuild:\n  args:\n    VERSION: ${version}\nweb:\n  port: 8080\n  replicas: 2\n  healthcheck:\n    path: /cgi-bin/up\n    interval: 100ms\n    deadline: 4s\n  drain: 2s\ndomains: [${domain}]\nhttps: false\nvolumes: ["data:/www/data"]\n${extra}`;
+  const deployVersion = async (version: string, extra = '') => {
+    dir.write('calma.yml', config(version, extra));
+    dir.git('commit', '-q', '-am', `release ${version}`, '--allow-empty');
+    return calma(['deploy', dir.dir], { env });
+  };
+  const body = async () => (await getVia(httpPort, domain)).body;
+
+  before(async () => {
+    httpPort = await freePort();
+    server = await startCliServer(['--http-port', String(httpPort), '--https-port', String(await freePort()), '--edge-address', '127.0.0.1', '--app-dns', '127.0.0.1'], env);
+    dir = appFromFixture('web', app, config('v1'));
+    commitAll(dir);
+  });
+  after(async () => {
+    await server.stop();
+    dir.cleanup();
+    home.cleanup();
+    await removeApp(app);
+    await docker.getVolume(`${app}_data`).remove().catch(() => undefined);
+  });
+
+  test('the first deploy serves the release and prints its URL', async () => {
+    const r = await calma(['deploy', dir.dir], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`deployed ${app}:[0-9a-f]{12} \\(d[0-9a-z]+\\): http://${domain}:${httpPort}/\\n$`));
+    assert.equal(await body(), 'v1\n');
+  });
+
+  test('a redeploy switches to the new release; a named volume keeps its content', async () => {
+    const web = (await docker.listContainers({ filters: { label: [`calma.app=${app}`, 'calma.role=web'] } }))[0]!;
+    const exec = await docker.getContainer(web.Id).exec({ Cmd: ['sh', '-c', 'echo kept > /www/data/note.txt'], AttachStdout: true });
+    await new Promise<void>((resolve, reject) => exec.start({}, (err, stream) => (err ? reject(err) : stream!.on('end', () => resolve()).resume())));
+    const r = await deployVersion('v2');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(await body(), 'v2\n');
+    assert.deepEqual(await getVia(httpPort, domain, '/data/note.txt'), { status: 200, body: 'kept\n' });
+  });
+
+  test('a crashing release fails with exit 1 and one clear line; the previous one keeps serving', async () => {
+    const r = await deployVersion('v3', 'env:\n  CRASH: "1"\n');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^error: container calma-.* (exited with code 1|crashed .*) before it became healthy\n$/);
+    assert.match(r.stdout, /crashing on purpose/, 'the container logs are shown');
+    assert.equal(await body(), 'v2\n');
+  });
+
+  test('rollback goes to the previous release, and to a named one', async () => {
+    const releases = JSON.parse((await calma(['--json', 'releases', app], { env })).stdout) as Array<{ version: string; current: boolean }>;
+    assert.equal(releases.length, 2);
+    assert.equal(releases[0]!.current, true);
+    const back = await calma(['rollback', app], { env });
+    assert.equal(back.code, 0, back.stderr);
+    assert.equal(await body(), 'v1\n');
+    const named = await calma(['rollback', app, releases[0]!.version], { env });
+    assert.equal(named.code, 0, named.stderr);
+    assert.equal(await body(), 'v2\n');
+    const unknown = await calma(['rollback', app, 'nope'], { env });
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /^error: no release "nope" went live in .*\/production \(it has .*\)\n$/);
+  });
+
+  test('status and deployments tell what runs and what happened', async () => {
+    const status = JSON.parse((await calma(['--json', 'status'], { env })).stdout) as Array<{ app: string; containers: unknown[]; lastDeployment: { status: string } }>;
+    const mine = status.find((s) => s.app === app)!;
+    assert.equal(mine.containers.length, 2);
+    assert.equal(mine.lastDeployment.status, 'succeeded');
+    const deployments = JSON.parse((await calma(['--json', 'deployments', app], { env })).stdout) as Array<{ kind: string; status: string; steps: Array<{ step: string }> }>;
+    assert.deepEqual(deployments.map((d) => `${d.kind}:${d.status}`), ['rollback:succeeded', 'rollback:succeeded', 'deploy:failed', 'deploy:succeeded', 'deploy:succeeded']);
+    assert.deepEqual(deployments[3]!.steps.map((s) => s.step), ['start', 'health', 'switch', 'verify', 'drain', 'stop']);
+  });
+});
