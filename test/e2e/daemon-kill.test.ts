@@ -1,0 +1,67 @@
+// The daemon killed with SIGKILL in the middle of a deployment: the site is
+// served throughout (nginx runs on its own), and the restarted daemon undoes
+// the half-done deployment: no orphan container, the deployment marked failed.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appFromFixture, commitAll, uniqueApp } from '../support/app-dir.js';
+import { calma } from '../support/cli.js';
+import { docker } from '../support/engine.js';
+import { getVia, removeApp } from '../support/deploy-env.js';
+import { startLoad } from '../support/load.js';
+import { freePort, tempHome } from '../support/server-helpers.js';
+import { startCliServer } from '../support/server-cli.js';
+
+const app = uniqueApp('kill');
+const home = tempHome();
+after(async () => {
+  home.cleanup();
+  await removeApp(app);
+});
+
+const webContainers = async () => docker.listContainers({ all: true, filters: { label: [`calma.app=${app}`, 'calma.role=web'] } });
+
+test('SIGKILL mid-deployment: served throughout, undone on restart', async () => {
+  const env = { CALMA_HOME: home.home };
+  const domain = `${app}.test`;
+  const ports = ['--http-port', String(await freePort()), '--https-port', String(await freePort())];
+  const args = [...ports, '--edge-address', '127.0.0.1', '--app-dns', '127.0.0.1'];
+  const httpPort = Number(ports[1]);
+  const config = (extra: string) => `app: ${app}\nweb:\n  port: 8080\n  healthcheck:\n    path: /cgi-bin/up\n    interval: 100ms\n    deadline: 60s\ndomains: [${domain}]\nhttps: false\n${extra}`;
+  const dir = appFromFixture('web', app, config(''));
+  commitAll(dir);
+  let server = await startCliServer(args, env);
+  try {
+    assert.equal((await calma(['deploy', dir.dir], { env })).code, 0);
+    assert.equal((await getVia(httpPort, domain)).body, 'v1\n');
+
+    const load = startLoad(httpPort, domain, { clients: 4, maxMs: 60_000 });
+    // A release that never gets healthy: the deployment waits in its health step.
+    dir.write('calma.yml', config('env:\n  HEALTH: fail\n'));
+    const pending = calma(['deploy', dir.dir], { env });
+    const deadline = Date.now() + 30_000;
+    while ((await webContainers()).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await webContainers()).length, 2, 'the new container was started');
+    await new Promise((r) => setTimeout(r, 1000)); // well inside the 60 s health wait
+    const exited = new Promise((r) => server.child.once('exit', r));
+    server.child.kill('SIGKILL');
+    await exited;
+    const cut = await pending;
+    assert.equal(cut.code, 1, 'the deploy command reports the cut stream');
+    assert.equal((await getVia(httpPort, domain)).body, 'v1\n', 'nginx serves on without the daemon');
+
+    server = await startCliServer(args, env);
+    const left = await webContainers();
+    assert.equal(left.length, 1, 'the half-started container is gone');
+    assert.equal(left[0]!.State, 'running');
+    const deployments = JSON.parse((await calma(['--json', 'deployments', app], { env })).stdout) as Array<{ status: string; reason: string | null }>;
+    assert.equal(deployments[0]!.status, 'failed');
+    assert.match(deployments[0]!.reason ?? '', /^interrupted: the daemon stopped during health$/);
+    assert.equal((await getVia(httpPort, domain)).body, 'v1\n');
+    const result = await load.stop();
+    assert.equal(result.failed, 0, `failures: ${result.failures.join('; ')}`);
+    assert.ok(result.ok > 0);
+  } finally {
+    await server.stop();
+    dir.cleanup();
+  }
+});
