@@ -112,6 +112,8 @@ export function pathOf(e: Endpoint, params: Record<string, string> | undefined):
 const appName = z.string().regex(/^[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?$/, 'expected an app name like shop');
 const envName = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'expected an environment name like production');
 
+const secretName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name like DATABASE_PASSWORD');
+
 /** Progress of a deployment (deploy and rollback alike). */
 const deployEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('phase'), name: z.string(), detail: z.string() }),
@@ -217,6 +219,31 @@ export const api = {
         lastDeployment: z.object({ id: z.string(), status: z.string(), reason: z.string().nullable() }).nullable(),
       }),
     ),
+  }),
+  secretsList: endpoint({
+    method: 'GET',
+    path: '/v1/apps/:app/secrets',
+    summary: "the names of an app's secrets (never their values)",
+    access: 'read',
+    params: z.object({ app: appName }),
+    response: z.array(z.object({ name: z.string(), updatedAt: z.string() })),
+  }),
+  secretsSet: endpoint({
+    method: 'PUT',
+    path: '/v1/apps/:app/secrets/:name',
+    summary: 'set a secret; stored encrypted, used from the next deployment on',
+    access: 'deploy',
+    params: z.object({ app: appName, name: secretName }),
+    body: z.object({ value: z.string().max(65536) }),
+    response: z.object({ name: z.string(), updatedAt: z.string() }),
+  }),
+  secretsUnset: endpoint({
+    method: 'DELETE',
+    path: '/v1/apps/:app/secrets/:name',
+    summary: 'remove a secret',
+    access: 'deploy',
+    params: z.object({ app: appName, name: secretName }),
+    response: z.object({ name: z.string(), removed: z.boolean() }),
   }),
 } as const;
 

@@ -8,6 +8,7 @@ import { registerConfig } from './commands/config.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerHistory } from './commands/history.js';
 import { registerRollback } from './commands/rollback.js';
+import { registerSecrets } from './commands/secrets.js';
 import { registerServer } from './commands/server.js';
 import { handleError } from './handle-error.js';
 
@@ -27,6 +28,7 @@ export function createProgram(): Command {
   registerDeploy(program);
   registerRollback(program);
   registerHistory(program);
+  registerSecrets(program);
   registerServer(program);
   return program;
 }

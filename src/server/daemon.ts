@@ -9,6 +9,7 @@ import { api } from '../api/contract.js';
 import { UserError } from '../errors.js';
 import { openDb } from '../state/db.js';
 import { Journal } from '../state/journal.js';
+import { SecretBox } from '../state/secret-box.js';
 import { connectDocker } from '../docker/client.js';
 import { Edge } from '../proxy/edge.js';
 import type { EdgeSettings } from '../proxy/routes.js';
@@ -64,7 +65,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   await reconcile({ docker, db, journal, edge: edgePort, log: (msg, fields) => log.info(fields ?? {}, msg) });
   const handlers = createHandlers({
     version: calmaVersion,
-    deploy: { home: opts.home, docker, db, journal, edge: edgePort, httpPort: opts.edge.httpPort, ...(opts.dns ? { dns: opts.dns } : {}) },
+    deploy: { home: opts.home, docker, db, journal, edge: edgePort, httpPort: opts.edge.httpPort, secrets: SecretBox.open(opts.home), ...(opts.dns ? { dns: opts.dns } : {}) },
   });
   const uploads = join(opts.home, 'uploads');
   const apps: FastifyInstance[] = [];

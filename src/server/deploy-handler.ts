@@ -13,6 +13,8 @@ import { deployRelease } from '../deploy/deploy-release.js';
 import type { EdgePort } from '../deploy/execute.js';
 import type { Db } from '../state/db.js';
 import type { Journal } from '../state/journal.js';
+import type { SecretBox } from '../state/secret-box.js';
+import { openSecrets } from '../state/secrets.js';
 import { extractUpload } from './extract.js';
 import type { StreamHandler } from './handlers.js';
 import type { KeyedLock } from './keyed-lock.js';
@@ -26,11 +28,19 @@ export interface DeployHandlerDeps {
   edge: EdgePort;
   /** The edge's public HTTP port, for the URLs shown to the user. */
   httpPort: number;
+  secrets: SecretBox;
   dns?: string[];
 }
 
 export function urlsOf(domains: readonly string[], httpPort: number): string[] {
   return domains.map((d) => `http://${d}${httpPort === 80 ? '' : `:${httpPort}`}/`);
+}
+
+/** The values of the secrets calma.yml names; one that is not set stops the deployment before anything is built. */
+export function appSecrets(deps: Pick<DeployHandlerDeps, 'db' | 'secrets'>, app: string, names: readonly string[]): Record<string, string> {
+  const { values, missing } = openSecrets(deps.db, deps.secrets, app, names);
+  if (missing.length > 0) throw new ApiError('user', `secret ${missing.join(', ')} is not set: calma secrets set ${app} ${missing[0]}`);
+  return values;
 }
 
 export function deployHandler(deps: DeployHandlerDeps, locks: KeyedLock): StreamHandler<Api['deploy']> {
@@ -44,6 +54,7 @@ export function deployHandler(deps: DeployHandlerDeps, locks: KeyedLock): Stream
       const env = query.env;
       const environment = config.environments[env];
       if (!environment) throw new ApiError('user', `environment "${env}" is not in calma.yml (it has ${Object.keys(config.environments).join(', ')})`);
+      const secrets = appSecrets(deps, config.app, config.secrets);
       await locks.run(`${config.app}/${env}`, async () => {
         const git = query.commit
           ? { sha: query.commit, branch: query.branch || undefined, tags: query.tags ? query.tags.split(',') : [], dirty: query.dirty === '1' }
@@ -64,7 +75,7 @@ export function deployHandler(deps: DeployHandlerDeps, locks: KeyedLock): Stream
         const image = `${config.app}:${report.version}`;
         send({ type: 'phase', name: 'deploy', detail: `${image} to ${env}` });
         const out = await deployRelease(
-          { kind: 'deploy', env, image, version: report.version, commit: git?.sha ?? report.version, branch: git?.branch ?? '', config, appDir: work, secrets: {} },
+          { kind: 'deploy', env, image, version: report.version, commit: git?.sha ?? report.version, branch: git?.branch ?? '', config, appDir: work, secrets },
           { docker: deps.docker, edge: deps.edge, journal: deps.journal, log: (line) => send({ type: 'log', line }), ...(deps.dns ? { dns: deps.dns } : {}) },
         );
         send({ type: 'result', deploymentId: out.deploymentId, image, version: report.version, urls: urlsOf(environment.domains, deps.httpPort) });

@@ -7,7 +7,7 @@ import { ApiError } from '../api/errors.js';
 import type { CalmaConfig } from '../config/schema.js';
 import { deployRelease } from '../deploy/deploy-release.js';
 import { liveReleases } from '../state/history.js';
-import { urlsOf, type DeployHandlerDeps } from './deploy-handler.js';
+import { appSecrets, urlsOf, type DeployHandlerDeps } from './deploy-handler.js';
 import type { StreamHandler } from './handlers.js';
 import type { KeyedLock } from './keyed-lock.js';
 import { orderedSender } from './ordered-sender.js';
@@ -40,7 +40,7 @@ export function rollbackHandler(deps: DeployHandlerDeps, locks: KeyedLock): Stre
         const config = JSON.parse(target.configJson) as CalmaConfig;
         send({ type: 'phase', name: 'rollback', detail: `${app}/${env} from ${current.version} to ${target.version}` });
         const out = await deployRelease(
-          { kind: 'rollback', env, image: target.image, version: target.version, commit: target.commit, branch: target.branch, config, appDir: '/', secrets: {} },
+          { kind: 'rollback', env, image: target.image, version: target.version, commit: target.commit, branch: target.branch, config, appDir: '/', secrets: appSecrets(deps, app, config.secrets) },
           { docker: deps.docker, edge: deps.edge, journal: deps.journal, log: (line) => send({ type: 'log', line }), ...(deps.dns ? { dns: deps.dns } : {}) },
         );
         send({ type: 'result', deploymentId: out.deploymentId, image: target.image, version: target.version, urls: urlsOf(config.environments[env]?.domains ?? [], deps.httpPort) });

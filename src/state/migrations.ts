@@ -50,4 +50,12 @@ export const migrations: readonly string[] = [
      finished_at TEXT,
      PRIMARY KEY (deployment_id, seq)
    );`,
+  // App secrets: values sealed with the key in $CALMA_HOME/secret.key (AES-256-GCM).
+  `CREATE TABLE secrets (
+     app TEXT NOT NULL,
+     name TEXT NOT NULL,
+     sealed BLOB NOT NULL,
+     updated_at TEXT NOT NULL,
+     PRIMARY KEY (app, name)
+   );`,
 ];

@@ -89,4 +89,19 @@ describe('calma deploy through the daemon', () => {
     assert.deepEqual(deployments.map((d) => `${d.kind}:${d.status}`), ['rollback:succeeded', 'rollback:succeeded', 'deploy:failed', 'deploy:succeeded', 'deploy:succeeded']);
     assert.deepEqual(deployments[3]!.steps.map((s) => s.step), ['start', 'health', 'switch', 'verify', 'drain', 'stop']);
   });
+
+  test('secrets: a missing one stops the deploy; a set one reaches the app and is never shown back', async () => {
+    const missing = await deployVersion('v4', 'secrets: [APP_SECRET]\n');
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, `error: secret APP_SECRET is not set: calma secrets set ${app} APP_SECRET\n`);
+    const value = 'correct-horse-battery-staple';
+    const set = await calma(['secrets', 'set', app, 'APP_SECRET'], { env, input: value });
+    assert.equal(set.code, 0, set.stderr);
+    const r = await calma(['deploy', dir.dir], { env });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await getVia(httpPort, domain, '/cgi-bin/secret'), { status: 200, body: `${value}\n` });
+    const list = await calma(['--json', 'secrets', 'list', app], { env });
+    assert.deepEqual((JSON.parse(list.stdout) as Array<{ name: string }>).map((s) => s.name), ['APP_SECRET']);
+    for (const out of [list.stdout, set.stdout, r.stdout, r.stderr, server.logs()]) assert.ok(!out.includes(value), 'the value never appears in output or logs');
+  });
 });
