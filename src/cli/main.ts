@@ -9,6 +9,7 @@ import { registerDeploy } from './commands/deploy.js';
 import { registerHistory } from './commands/history.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerSecrets } from './commands/secrets.js';
+import { registerAppOps } from './commands/app-ops.js';
 import { registerServer } from './commands/server.js';
 import { handleError } from './handle-error.js';
 
@@ -29,6 +30,7 @@ export function createProgram(): Command {
   registerRollback(program);
   registerHistory(program);
   registerSecrets(program);
+  registerAppOps(program);
   registerServer(program);
   return program;
 }

@@ -21,6 +21,7 @@ export interface EdgePort {
   probe(domain: string, path: string, timeoutMs: number): Promise<ProbeResult>;
   /** Resolves once connections opened before the last switch are finished (at most ms). */
   drained(ms: number): Promise<void>;
+  remove(app: string, env: string): Promise<void>;
 }
 
 export interface WebSpec {

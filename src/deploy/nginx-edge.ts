@@ -35,6 +35,10 @@ export class NginxEdgePort implements EdgePort {
     return httpProbe({ name: 'edge', host, port: httpPort, hostHeader: domain }, path, timeoutMs);
   }
 
+  remove(app: string, env: string): Promise<void> {
+    return this.edge.remove(app, env);
+  }
+
   async drained(ms: number): Promise<void> {
     const deadline = Date.now() + ms;
     while (this.previousWorkers.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

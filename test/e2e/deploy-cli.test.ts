@@ -104,4 +104,24 @@ describe('calma deploy through the daemon', () => {
     assert.deepEqual((JSON.parse(list.stdout) as Array<{ name: string }>).map((s) => s.name), ['APP_SECRET']);
     for (const out of [list.stdout, set.stdout, r.stdout, r.stderr, server.logs()]) assert.ok(!out.includes(value), 'the value never appears in output or logs');
   });
+
+  test('logs, exec, and removing the app', async () => {
+    const logs = await calma(['logs', app, '-n', '5'], { env });
+    assert.equal(logs.code, 0, logs.stderr);
+    const lines = logs.stdout.trim().split('\n');
+    assert.equal(lines.filter((l) => / \| serving on 8080$/.test(l)).length, 2, 'one line from each replica');
+    const exec = await calma(['exec', app, '--', 'sh', '-c', 'cat /www/index.html; exit 3'], { env });
+    assert.equal(exec.code, 3);
+    assert.equal(exec.stdout, 'v4\n');
+    const before = (await docker.listContainers({ all: true, filters: { label: [`calma.app=${app}`] } })).length;
+    assert.ok(before >= 4, 'serving and stopped releases');
+    const removed = await calma(['--json', 'apps', 'remove', app], { env });
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.deepEqual(JSON.parse(removed.stdout), { containers: before, routes: 1, volumes: [] });
+    assert.equal((await getVia(httpPort, domain)).status, 404);
+    assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [`calma.app=${app}`] } }), []);
+    assert.ok(await docker.getVolume(`${app}_data`).inspect(), 'the data volume is kept without --volumes');
+    const again = await calma(['apps', 'remove', app], { env });
+    assert.equal(again.stderr, `error: no app named ${app}\n`);
+  });
 });

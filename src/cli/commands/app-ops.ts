@@ -1,0 +1,59 @@
+// `calma logs`, `calma exec`, `calma apps [remove]`: working with what runs.
+import type { Command } from 'commander';
+import { api } from '../../api/contract.js';
+import { clientFromEnv } from '../client.js';
+import { globalOptions, printJson } from '../context.js';
+import { table } from '../table.js';
+
+export function registerAppOps(program: Command): void {
+  program
+    .command('logs')
+    .description("the output of the serving release's containers, each line prefixed by its container")
+    .argument('<app>', 'the app')
+    .option('-e, --env <name>', 'the environment', 'production')
+    .option('-f, --follow', 'keep streaming new lines until Ctrl-C')
+    .option('-n, --tail <n>', 'lines from the end of each container to start with', '100')
+    .action(async (app: string, opts: { env: string; follow?: boolean; tail: string }, cmd: Command) => {
+      const json = globalOptions(cmd).json;
+      await clientFromEnv().stream(api.logs, { params: { app }, query: { env: opts.env, follow: opts.follow ? '1' : '0', tail: opts.tail } }, (e) => {
+        if (e.type !== 'line') return;
+        process.stdout.write(json ? `${JSON.stringify(e)}\n` : `${e.container} | ${e.line}\n`);
+      });
+    });
+
+  program
+    .command('exec')
+    .description('run a command in a container of the serving release; exits with its exit code')
+    .argument('<app>', 'the app')
+    .argument('<command...>', 'the command and its arguments (put them after --)')
+    .option('-e, --env <name>', 'the environment', 'production')
+    .addHelpText('after', '\nExample: calma exec shop -- ls -l /app\nThe command runs without a terminal (no interactive programs).')
+    .action(async (app: string, command: string[], opts: { env: string }) => {
+      let code = 0;
+      await clientFromEnv().stream(api.exec, { params: { app }, body: { env: opts.env, command } }, (e) => {
+        if (e.type === 'output') process.stdout.write(e.data);
+        else if (e.type === 'exit') code = e.code;
+      });
+      process.exitCode = code;
+    });
+
+  const apps = program
+    .command('apps')
+    .description('the apps calma runs, with their environments and releases')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const rows = await clientFromEnv().call(api.status);
+      if (globalOptions(cmd).json) return printJson(rows.map((r) => ({ app: r.app, env: r.env, release: r.version })));
+      process.stdout.write(table(['APP', 'ENV', 'RELEASE'], rows.map((r) => [r.app, r.env, r.version ?? '-'])));
+    });
+  apps
+    .command('remove')
+    .description('remove an app: its routes, containers and history; its named volumes only with --volumes')
+    .argument('<app>', 'the app')
+    .option('--volumes', 'also delete its named volumes (its data)')
+    .action(async (app: string, opts: { volumes?: boolean }, cmd: Command) => {
+      const r = await clientFromEnv().call(api.appsRemove, { params: { app }, query: { volumes: opts.volumes ? '1' : '0' } });
+      if (globalOptions(cmd).json) return printJson(r);
+      const kept = opts.volumes ? `removed volumes: ${r.volumes.join(', ') || 'none'}` : 'named volumes kept (use --volumes to delete them)';
+      process.stdout.write(`removed ${app}: ${r.containers} containers, ${r.routes} routes; ${kept}\n`);
+    });
+}
