@@ -54,6 +54,11 @@ export function deployHandler(deps: DeployHandlerDeps, locks: KeyedLock): Stream
       const env = query.env;
       const environment = config.environments[env];
       if (!environment) throw new ApiError('user', `environment "${env}" is not in calma.yml (it has ${Object.keys(config.environments).join(', ')})`);
+      // The upload is unpacked in a directory that is removed afterwards: a relative bind mount would point nowhere.
+      const relativeBind = config.volumes.find((v) => v.type === 'bind' && !v.source.startsWith('/'));
+      if (relativeBind && relativeBind.type === 'bind') {
+        throw new ApiError('user', `volumes: the bind mount ${relativeBind.source} is relative to your directory, which the daemon does not keep; use an absolute path on the server`);
+      }
       const secrets = appSecrets(deps, config.app, config.secrets);
       await locks.run(`${config.app}/${env}`, async () => {
         const git = query.commit
