@@ -2,7 +2,7 @@
 // (killed at the timeout) and removed. The test gate and the release command
 // both run this way.
 import type Docker from 'dockerode';
-import { PassThrough } from 'node:stream';
+import { lineSplitter } from './line-splitter.js';
 
 export interface OneOff {
   image: string;
@@ -40,20 +40,17 @@ export async function runOnce(docker: Docker, run: OneOff): Promise<OneOffResult
     run.onLine(l);
   };
   try {
-    const out = new PassThrough();
-    let partial = '';
-    out.on('data', (chunk: Buffer) => {
-      const lines = (partial + chunk.toString('utf8')).split('\n');
-      partial = lines.pop() ?? '';
-      lines.forEach(emit);
-    });
+    const out = lineSplitter(emit);
     const stream = await container.attach({ stream: true, stdout: true, stderr: true });
     container.modem.demuxStream(stream, out, out);
     const ended = new Promise<void>((resolve) => stream.on('end', resolve));
     await container.start();
     const exitCode = await waitWithTimeout(container, run.timeoutMs);
     await ended;
-    if (partial !== '') emit(partial);
+    await new Promise<void>((resolve) => {
+      out.once('end', resolve); // the last, unterminated line is delivered on 'end'
+      out.end();
+    });
     return { exitCode, durationMs: Date.now() - started, lastLines };
   } finally {
     await container.remove({ force: true }).catch(() => undefined);

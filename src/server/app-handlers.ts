@@ -5,6 +5,7 @@ import type { Api } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
 import type { EdgePort } from '../deploy/execute.js';
 import { listReleases } from '../runtime/releases.js';
+import { lineSplitter } from '../runtime/line-splitter.js';
 import type { Db } from '../state/db.js';
 import type { Handler } from './handlers.js';
 
@@ -18,19 +19,6 @@ async function servingContainers(docker: Docker, app: string, env: string): Prom
   const serving = (await listReleases(docker, app, env)).find((r) => r.running);
   if (!serving) throw new ApiError('not_found', `${app}/${env} has no running release`);
   return serving.containers;
-}
-
-/** Splits a demultiplexed output stream into lines, calling onLine for each. */
-function lineSplitter(onLine: (line: string) => void): PassThrough {
-  const out = new PassThrough();
-  let partial = '';
-  out.on('data', (chunk: Buffer) => {
-    const lines = (partial + chunk.toString('utf8')).split('\n');
-    partial = lines.pop() ?? '';
-    lines.forEach(onLine);
-  });
-  out.on('end', () => partial !== '' && onLine(partial));
-  return out;
 }
 
 export function logsHandler(deps: AppOpsDeps): Handler<Api['logs']> {
