@@ -267,6 +267,14 @@ export const api = {
       z.object({ type: z.literal('end') }),
     ]),
   }),
+  execStatus: endpoint({
+    method: 'GET',
+    path: '/v1/exec/:id',
+    summary: 'whether an interactive exec still runs, and its exit code',
+    access: 'deploy',
+    params: z.object({ id: z.string().regex(/^[0-9a-f]{64}$/, 'expected an exec id') }),
+    response: z.object({ running: z.boolean(), exitCode: z.number().int().nullable() }),
+  }),
   appsRemove: endpoint({
     method: 'DELETE',
     path: '/v1/apps/:app',

@@ -3,7 +3,8 @@
 // are the access control), or over TCP with a token when CALMA_URL is set.
 // Responses are validated again here, and wire errors become calma's own
 // error classes, so the CLI's one handler prints them like local errors.
-import http, { type IncomingMessage } from 'node:http';
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import https from 'node:https';
 import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
@@ -32,6 +33,8 @@ export interface ApiClient {
   call<E extends JsonEndpoint>(endpoint: E, ...input: InputArgs<E>): Promise<Output<E>>;
   /** Calls onEvent for each event in order; resolves with the final `end` event. */
   stream<E extends StreamEndpoint>(endpoint: E, input: Input<E> | undefined, onEvent: (event: Event<E>) => void | Promise<void>): Promise<Event<E>>;
+  /** An HTTP upgrade to a raw two-way stream (interactive exec). */
+  upgrade(path: string, protocol: string): Promise<{ socket: Duplex; headers: IncomingHttpHeaders }>;
 }
 
 /** CALMA_URL (+ CALMA_TOKEN) for a remote daemon, else the socket under CALMA_HOME. */
@@ -45,6 +48,9 @@ export function createClient(opts: ClientOptions): ApiClient {
   const target = base ? base.origin : (opts.socketPath ?? join(calmaHome(), 'calma.sock'));
   const unreachable = (): UnavailableError => new UnavailableError(`cannot reach the calma daemon at ${target}: is \`calma server\` running?`);
 
+  const where = (path: string) =>
+    base ? { protocol: base.protocol, hostname: base.hostname, port: base.port, path: base.pathname.replace(/\/$/, '') + path } : { socketPath: target, path };
+
   const send = (endpoint: JsonEndpoint | StreamEndpoint, input: AnyInput | undefined): Promise<IncomingMessage> => {
     const path = pathOf(endpoint, input?.params as Record<string, string> | undefined) + queryString(input?.query);
     // An archive travels as itself (streamed from its file), everything else as JSON.
@@ -54,13 +60,10 @@ export function createClient(opts: ClientOptions): ApiClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (archive) Object.assign(headers, { 'content-type': TAR_CONTENT_TYPE, 'content-length': String(archive.bytes) });
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-    const where = base
-      ? { protocol: base.protocol, hostname: base.hostname, port: base.port, path: (base.pathname.replace(/\/$/, '')) + path }
-      : { socketPath: target, path };
     return new Promise((resolve, reject) => {
       // agent: false — a fresh connection per request. A kept-alive one may point at a daemon that has since
       // stopped (EPIPE on reuse), and the CLI makes too few requests for pooling to matter.
-      const req = (base?.protocol === 'https:' ? https : http).request({ ...where, method: endpoint.method, headers, agent: false }, resolve);
+      const req = (base?.protocol === 'https:' ? https : http).request({ ...where(path), method: endpoint.method, headers, agent: false }, resolve);
       req.on('error', (e: NodeJS.ErrnoException) => reject(unreachableCodes.has(e.code ?? '') ? unreachable() : e));
       if (archive) createReadStream(archive.path).on('error', (e) => req.destroy(e)).pipe(req);
       else req.end(body);
@@ -81,6 +84,20 @@ export function createClient(opts: ClientOptions): ApiClient {
 
   return {
     target,
+    upgrade(path, protocol) {
+      const headers: Record<string, string> = { connection: 'Upgrade', upgrade: protocol };
+      if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+      return new Promise((resolve, reject) => {
+        const req = (base?.protocol === 'https:' ? https : http).request({ ...where(path), method: 'GET', headers, agent: false });
+        req.on('upgrade', (res, socket, head) => {
+          if (head.length > 0) socket.unshift(head);
+          resolve({ socket, headers: res.headers });
+        });
+        req.on('response', (res) => failure(res).then(reject, reject));
+        req.on('error', (e: NodeJS.ErrnoException) => reject(unreachableCodes.has(e.code ?? '') ? unreachable() : e));
+        req.end();
+      });
+    },
     async call(endpoint, ...[input]) {
       const res = await send(endpoint, input);
       if ((res.statusCode ?? 500) >= 400) throw await failure(res);

@@ -16,6 +16,7 @@ import type { EdgeSettings } from '../proxy/routes.js';
 import { NginxEdgePort } from '../deploy/nginx-edge.js';
 import { reconcile } from '../deploy/reconcile.js';
 import { acceptTarUploads } from './upload.js';
+import { acceptTtyExec } from './exec-tty.js';
 import { buildApp } from './app.js';
 import type { Listener } from './auth.js';
 import type { Logger } from './log.js';
@@ -71,6 +72,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const apps: FastifyInstance[] = [];
   const make = async (listener: Listener): Promise<FastifyInstance> => {
     const app = await buildApp({ listener, db, log, endpoints: api, handlers, configure: (a) => acceptTarUploads(a, uploads, opts.maxUploadBytes ?? 2 * 1024 ** 3) });
+    acceptTtyExec(app.server, listener, { db, docker });
     apps.push(app);
     return app;
   };

@@ -6,6 +6,7 @@ import type { Handlers } from './handlers.js';
 import { deployHandler, type DeployHandlerDeps } from './deploy-handler.js';
 import { deploymentsHandler, releasesHandler, statusHandler } from './history-handlers.js';
 import { KeyedLock } from './keyed-lock.js';
+import { ApiError } from '../api/errors.js';
 import { appsRemoveHandler, execHandler, logsHandler } from './app-handlers.js';
 import { listSecrets, setSecret, unsetSecret } from '../state/secrets.js';
 import { rollbackHandler } from './rollback-handler.js';
@@ -37,6 +38,12 @@ export function createHandlers(deps: RouteDeps): Handlers<Api> {
     logs: logsHandler(deps.deploy),
     exec: execHandler(deps.deploy),
     appsRemove: appsRemoveHandler(deps.deploy),
+    execStatus: async ({ params }) => {
+      const info = await deps.deploy.docker.getExec(params.id).inspect().catch(() => {
+        throw new ApiError('not_found', `no exec ${params.id}`);
+      });
+      return { running: info.Running, exitCode: info.Running ? null : info.ExitCode };
+    },
     secretsList: ({ params }) => listSecrets(deps.deploy.db, params.app),
     secretsSet: ({ params, body }) => ({ name: params.name, updatedAt: setSecret(deps.deploy.db, deps.deploy.secrets, params.app, params.name, body.value) }),
     secretsUnset: ({ params }) => ({ name: params.name, removed: unsetSecret(deps.deploy.db, params.app, params.name) }),

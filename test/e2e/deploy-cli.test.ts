@@ -2,7 +2,9 @@
 // and a real daemon with its nginx: what a user does, checked over HTTP.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appFromFixture, commitAll, uniqueApp, type AppDir } from '../support/app-dir.js';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { appFromFixture, commitAll, repoRoot, uniqueApp, type AppDir } from '../support/app-dir.js';
 import { calma } from '../support/cli.js';
 import { docker } from '../support/engine.js';
 import { getVia, removeApp } from '../support/deploy-env.js';
@@ -113,6 +115,10 @@ describe('calma deploy through the daemon', () => {
     const exec = await calma(['exec', app, '--', 'sh', '-c', 'cat /www/index.html; exit 3'], { env });
     assert.equal(exec.code, 3);
     assert.equal(exec.stdout, 'v4\n');
+    // With a terminal (script(1) gives the CLI one), the command gets a terminal of its own.
+    const tty = await ttyRun(`node ${join(repoRoot, 'dist', 'src', 'cli', 'main.js')} exec ${app} -- sh -c 'tty; exit 6'`);
+    assert.equal(tty.code, 6);
+    assert.match(tty.output, /\/dev\/pts\/\d+/);
     const before = (await docker.listContainers({ all: true, filters: { label: [`calma.app=${app}`] } })).length;
     assert.ok(before >= 4, 'serving and stopped releases');
     const removed = await calma(['--json', 'apps', 'remove', app], { env });
@@ -124,4 +130,16 @@ describe('calma deploy through the daemon', () => {
     const again = await calma(['apps', 'remove', app], { env });
     assert.equal(again.stderr, `error: no app named ${app}\n`);
   });
+
+  /** Runs a shell command line under script(1), which gives it a pseudo-terminal. */
+  function ttyRun(commandLine: string): Promise<{ code: number; output: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('script', ['-qec', commandLine, '/dev/null'], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? -1, output }));
+      setTimeout(() => child.stdin.end(), 5000).unref();
+    });
+  }
 });

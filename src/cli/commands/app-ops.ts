@@ -4,6 +4,7 @@ import { api } from '../../api/contract.js';
 import { clientFromEnv } from '../client.js';
 import { globalOptions, printJson } from '../context.js';
 import { table } from '../table.js';
+import { execInTerminal } from '../exec-terminal.js';
 
 export function registerAppOps(program: Command): void {
   program
@@ -27,8 +28,12 @@ export function registerAppOps(program: Command): void {
     .argument('<app>', 'the app')
     .argument('<command...>', 'the command and its arguments (put them after --)')
     .option('-e, --env <name>', 'the environment', 'production')
-    .addHelpText('after', '\nExample: calma exec shop -- ls -l /app\nThe command runs without a terminal (no interactive programs).')
+    .addHelpText('after', '\nExample: calma exec shop -- sh\nWith a terminal on both stdin and stdout the command gets one (interactive programs work);\notherwise its output is streamed.')
     .action(async (app: string, command: string[], opts: { env: string }) => {
+      if (process.stdin.isTTY && process.stdout.isTTY) {
+        process.exitCode = await execInTerminal(app, opts.env, command);
+        return;
+      }
       let code = 0;
       await clientFromEnv().stream(api.exec, { params: { app }, body: { env: opts.env, command } }, (e) => {
         if (e.type === 'output') process.stdout.write(e.data);

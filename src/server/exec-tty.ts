@@ -1,0 +1,60 @@
+// Interactive `calma exec`: an HTTP upgrade (`Upgrade: calma-exec`) turns the
+// connection into the raw two-way stream of a Docker exec with a terminal,
+// as the engine's own API does. Authentication is the API's: the socket is
+// trusted, TCP needs a token with the deploy scope.
+import type Docker from 'dockerode';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { toWireError, ApiError } from '../api/errors.js';
+import { isAppName, isDnsLabel } from '../config/names.js';
+import { listReleases } from '../runtime/releases.js';
+import type { Db } from '../state/db.js';
+import { authenticate, authorize, type Listener } from './auth.js';
+
+export const EXEC_UPGRADE = 'calma-exec';
+const PATH = /^\/v1\/apps\/([^/]+)\/exec-tty$/;
+
+export function acceptTtyExec(server: Server, listener: Listener, deps: { db: Db; docker: Docker }): void {
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    start(req, socket, head, listener, deps).catch((e: unknown) => {
+      const { status, body } = toWireError(e);
+      socket.end(`HTTP/1.1 ${status} Error\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify(body)}`);
+    });
+  });
+}
+
+async function start(req: IncomingMessage, socket: Duplex, head: Buffer, listener: Listener, deps: { db: Db; docker: Docker }): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://calma');
+  const m = PATH.exec(url.pathname);
+  if (!m || req.headers.upgrade !== EXEC_UPGRADE) throw new ApiError('not_found', `no such upgrade: ${url.pathname}`);
+  authorize(authenticate(deps.db, listener, req.headers.authorization), 'deploy');
+  const app = decodeURIComponent(m[1]!);
+  const env = url.searchParams.get('env') ?? 'production';
+  const command = JSON.parse(url.searchParams.get('cmd') ?? '[]') as unknown;
+  if (!isAppName(app)) throw new ApiError('validation', 'invalid app name', [{ path: 'params.app', message: 'expected an app name like shop' }]);
+  if (!isDnsLabel(env)) throw new ApiError('validation', 'invalid environment', [{ path: 'query.env', message: 'expected an environment name like production' }]);
+  if (!Array.isArray(command) || command.length === 0 || !command.every((c) => typeof c === 'string')) {
+    throw new ApiError('validation', 'invalid command', [{ path: 'query.cmd', message: 'expected a JSON list of strings' }]);
+  }
+  const serving = (await listReleases(deps.docker, app, env)).find((r) => r.running);
+  if (!serving) throw new ApiError('not_found', `${app}/${env} has no running release`);
+  const term = /^[A-Za-z0-9._-]{1,64}$/.test(url.searchParams.get('term') ?? '') ? url.searchParams.get('term')! : 'xterm';
+  const exec = await deps.docker.getContainer(serving.containers[0]!).exec({
+    Cmd: command as string[],
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: true,
+    Env: [`TERM=${term}`],
+  });
+  const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as unknown as Duplex;
+  const rows = Number(url.searchParams.get('rows'));
+  const cols = Number(url.searchParams.get('cols'));
+  if (rows > 0 && cols > 0) await exec.resize({ h: rows, w: cols }).catch(() => undefined);
+  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${EXEC_UPGRADE}\r\nConnection: Upgrade\r\nCalma-Exec-Id: ${exec.id}\r\n\r\n`);
+  if (head.length > 0) stream.write(head);
+  socket.pipe(stream);
+  stream.pipe(socket);
+  stream.on('end', () => socket.end());
+  socket.on('close', () => stream.destroy());
+}
