@@ -1,0 +1,96 @@
+// Bench 3: the cost of calma's edge. A minimal keep-alive Node HTTP server,
+// deployed by calma, is loaded with wrk through calma's edge and, on the same
+// container in the same run, (a) directly, (b) through a minimal hand-written
+// nginx reverse proxy with upstream keep-alive, (c) through Debian's Caddy.
+// Rounds are interleaved; each figure is the median of the rounds.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { mustDeploy, startDaemon } from './lib/calma.js';
+import { caddyVersion, startCaddy } from './lib/caddy.js';
+import { appContainers, buildNodeBase, cleanupLabel, containerIp } from './lib/docker.js';
+import { get } from './lib/load.js';
+import { startHandNginx } from './lib/nginx.js';
+import { freePort, median, runId, runMain, table, tempDir } from './lib/run.js';
+import { hasWrk, wrk, type WrkResult } from './lib/wrk.js';
+
+const ROUNDS = 5;
+const WRK = { threads: 2, connections: 64, seconds: 4 };
+
+const SERVER_JS = `const http = require('http');
+const server = http.createServer((req, res) => {
+  res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '3' });
+  res.end('ok\\n');
+});
+server.keepAliveTimeout = 75000;
+server.listen(8080);
+process.on('SIGTERM', () => { server.close(() => process.exit(0)); server.closeIdleConnections(); setTimeout(() => process.exit(0), 2000).unref(); });
+`;
+
+runMain('edge-cost', async () => {
+  if (!(await hasWrk())) throw new Error('wrk is missing: apt-get install -y wrk (bench/run.sh installs it)');
+  const id = runId();
+  const app = `bec-${id}`;
+  const domain = `${app}.localhost`;
+  const label = `calma-bench=${id}`;
+  cleanupLabel(label); // the node base image, removed after the app's images (cleanups run last-in first-out)
+  cleanupLabel(`calma.app=${app}`);
+  const base = `bec-node-${id}:base`;
+  await buildNodeBase(base, label);
+  const dir = join(tempDir('calma-bench-ec-'), 'app');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'server.js'), SERVER_JS);
+  writeFileSync(join(dir, 'Dockerfile'), `FROM ${base}\nCOPY server.js /server.js\nEXPOSE 8080\nCMD ["node", "/server.js"]\n`);
+  writeFileSync(join(dir, 'calma.yml'), `app: ${app}\nweb:\n  port: 8080\n  healthcheck: { path: /up, interval: 100ms }\ndomains: [${domain}]\nhttps: false\n`);
+
+  const daemon = await startDaemon();
+  await mustDeploy(daemon, dir);
+  const [container] = await appContainers(app);
+  if (!container) throw new Error(`no running container of ${app}`);
+  const ip = await containerIp(container, 'calma-edge');
+  const nginx = await startHandNginx(await freePort(), `${ip}:8080`);
+  const caddy = await caddyVersion();
+  const caddyPort = await freePort();
+  if (caddy) await startCaddy(caddyPort, `${ip}:8080`);
+
+  const targets: { name: string; url: string }[] = [
+    { name: '(a) direct to the container', url: `http://${ip}:8080/` },
+    { name: "calma's edge", url: `http://127.0.0.1:${daemon.httpPort}/` },
+    { name: '(b) hand-written nginx, upstream keepalive', url: `http://127.0.0.1:${nginx.port}/` },
+    ...(caddy ? [{ name: `(c) Caddy ${caddy} reverse_proxy`, url: `http://127.0.0.1:${caddyPort}/` }] : []),
+  ];
+  for (const t of targets) {
+    const u = new URL(t.url);
+    const r = await get(u.hostname, Number(u.port), '/', domain);
+    if (r.status !== 200 || r.body !== 'ok\n') throw new Error(`${t.name} answers ${r.status} ${r.body.slice(0, 200)}`);
+    await wrk(t.url, domain, { ...WRK, seconds: 1 }); // warm-up
+  }
+  const results = new Map<string, WrkResult[]>(targets.map((t) => [t.name, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const t of targets) {
+      const r = await wrk(t.url, domain, WRK);
+      results.get(t.name)!.push(r);
+      process.stderr.write(`round ${round} ${t.name}: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms errors ${r.errors}\n`);
+    }
+  }
+
+  const m = (name: string, f: (r: WrkResult) => number): number => median(results.get(name)!.map(f));
+  const [direct, edge, hand, cad] = targets.map((t) => t.name) as [string, string, string, string | undefined];
+  const rows = [['', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'edge req/s ÷ this']];
+  for (const t of targets) {
+    const rps = m(t.name, (r) => r.rps);
+    const errors = results.get(t.name)!.reduce((a, r) => a + r.errors, 0);
+    rows.push([t.name, rps.toFixed(0), m(t.name, (r) => r.p50).toFixed(2), m(t.name, (r) => r.p99).toFixed(2), String(errors), (m(edge, (r) => r.rps) / rps).toFixed(2)]);
+  }
+  process.stdout.write(`\nedge-cost: wrk -t${WRK.threads} -c${WRK.connections} -d${WRK.seconds}s, ${ROUNDS} interleaved rounds, medians; one Node keep-alive container (${container})\n\n`);
+  process.stdout.write(table(rows));
+  process.stdout.write("note: (b) has access_log off and no extra headers (the practical limit of one nginx hop); calma's edge logs every request and sets X-Forwarded-*/X-Request-Id.\n");
+  const vsHand = m(edge, (r) => r.rps) / m(hand, (r) => r.rps);
+  process.stdout.write(`\nSUMMARY calma edge ${m(edge, (r) => r.rps).toFixed(0)} req/s, direct ${m(direct, (r) => r.rps).toFixed(0)} req/s (edge keeps ${(m(edge, (r) => r.rps) / m(direct, (r) => r.rps)).toFixed(2)} of direct)\n`);
+  process.stdout.write(`SUMMARY calma edge vs (b) hand nginx: ${vsHand.toFixed(2)} (target >= 0.95: ${vsHand >= 0.95 ? 'MET' : 'MISSED'}); p99 ${m(edge, (r) => r.p99).toFixed(2)} ms vs ${m(hand, (r) => r.p99).toFixed(2)} ms\n`);
+  if (cad) {
+    const vsCaddy = m(edge, (r) => r.rps) / m(cad, (r) => r.rps);
+    process.stdout.write(`SUMMARY calma edge vs (c) Caddy: ${vsCaddy.toFixed(2)}x (target >= 1.5x: ${vsCaddy >= 1.5 ? 'MET' : 'MISSED'}); p99 ${m(edge, (r) => r.p99).toFixed(2)} ms vs ${m(cad, (r) => r.p99).toFixed(2)} ms\n`);
+  } else {
+    process.stdout.write('SUMMARY (c) Caddy SKIPPED: `caddy` is not installed and could not be run (apt-get install -y caddy; bench/run.sh tries it)\n');
+  }
+});

@@ -1,0 +1,104 @@
+// calma as a user runs it: `calma server` under a private CALMA_HOME on free
+// loopback ports, and `calma deploy DIR`, each a child process of the bench.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from './docker.js';
+import { cmd, freePort, onCleanup, sleep, stopPid, tempDir } from './run.js';
+
+export const cliEntry = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+
+export interface Daemon {
+  home: string;
+  pid: number;
+  httpPort: number;
+  env: NodeJS.ProcessEnv;
+  logs(): string;
+}
+
+/** Starts the daemon and waits (at most 15 s) until `calma server status` answers. */
+export async function startDaemon(): Promise<Daemon> {
+  const home = tempDir('cb-');
+  const httpPort = await freePort();
+  const httpsPort = await freePort();
+  const env = { CALMA_HOME: home };
+  const args = [cliEntry, 'server', '--http-port', String(httpPort), '--https-port', String(httpsPort), '--edge-address', '127.0.0.1', '--app-dns', '127.0.0.1'];
+  const child: ChildProcess = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let logs = '';
+  child.stderr!.on('data', (d: Buffer) => (logs = (logs + d.toString()).slice(-20_000)));
+  // Registered after tempDir's removal, so it runs before it: daemon first, then the nginx it left serving.
+  onCleanup('calma daemon and its edge', async () => {
+    await stopPid(child.pid, 10_000);
+    const nginxPid = Number(readFileOr(join(home, 'edge', 'nginx.pid')).trim());
+    await stopPid(nginxPid > 0 ? nginxPid : undefined);
+  });
+  for (const deadline = Date.now() + 15_000; ; await sleep(100)) {
+    if ((await cmd(process.execPath, [cliEntry, 'server', 'status'], { env })).code === 0) break;
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`calma server did not start:\n${logs}`);
+  }
+  return { home, pid: child.pid!, httpPort, env, logs: () => logs };
+}
+
+function readFileOr(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+export interface DeployRun {
+  ms: number;
+  code: number;
+  image: string;
+  /** Each output line with the milliseconds since the command started. */
+  lines: { at: number; text: string }[];
+  output: string;
+}
+
+/** `calma deploy DIR` with every output line timestamped; bounded to timeoutMs. */
+export function deploy(d: Daemon, dir: string, timeoutMs = 180_000): Promise<DeployRun> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [cliEntry, 'deploy', dir], { env: { ...process.env, ...d.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: DeployRun['lines'] = [];
+    let output = '';
+    let partial = '';
+    const take = (s: Buffer): void => {
+      const at = performance.now() - t0;
+      output += s.toString();
+      const parts = (partial + s.toString()).split('\n');
+      partial = parts.pop()!;
+      for (const text of parts) lines.push({ at, text });
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const ms = performance.now() - t0;
+      if (partial) lines.push({ at: ms, text: partial });
+      const image = /^deployed (\S+) /m.exec(output)?.[1] ?? '';
+      resolve({ ms, code: code ?? 1, image, lines, output });
+    });
+  });
+}
+
+/** Throws with the command's output unless the deployment succeeded. */
+export async function mustDeploy(d: Daemon, dir: string): Promise<DeployRun> {
+  const r = await deploy(d, dir);
+  if (r.code !== 0 || !r.image) throw new Error(`calma deploy ${dir} exited ${r.code}:\n${r.output.slice(-3000)}\n-- daemon log --\n${d.logs().slice(-3000)}`);
+  return r;
+}
+
+/** When (ms after the start) the first line matching re appeared. */
+export function lineAt(r: DeployRun, re: RegExp): number | undefined {
+  return r.lines.find((l) => re.test(l.text))?.at;
+}
+
+/** The resident and peak memory of a process, in MiB, from /proc. */
+export function memoryMiB(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+}

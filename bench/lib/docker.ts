@@ -1,0 +1,94 @@
+// The Docker engine through its CLI, as an operator would use it. Everything a
+// bench creates carries a label (or calma's own calma.app) and is removed by it.
+import { cpSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cmd, must, onCleanup, tempDir } from './run.js';
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const webFixture = join(repoRoot, 'test', 'fixtures', 'apps', 'web');
+
+/** Removes the containers and images carrying a label (key=value), also on failure. */
+export function cleanupLabel(label: string): void {
+  onCleanup(`docker objects ${label}`, () => removeLabelled(label));
+}
+
+export async function removeLabelled(label: string): Promise<void> {
+  const ids = (await must('docker', ['ps', '-aq', '--filter', `label=${label}`])).split('\n').filter(Boolean);
+  if (ids.length > 0) await cmd('docker', ['rm', '-f', ...ids]);
+  const images = (await must('docker', ['images', '-q', '--filter', `label=${label}`])).split('\n').filter(Boolean);
+  if (images.length > 0) await cmd('docker', ['rmi', '-f', ...new Set(images)]);
+}
+
+/** The web fixture (busybox httpd: VERSION at /, health at /cgi-bin/up) as an app dir with a calma.yml. */
+export function webAppDir(parent: string, name: string, calmaYml: string): string {
+  const dir = join(parent, name);
+  cpSync(webFixture, dir, { recursive: true });
+  writeFileSync(join(dir, 'calma.yml'), calmaYml);
+  return dir;
+}
+
+/** A calma.yml for the web fixture serving VERSION at `domain` over plain HTTP. */
+export function webCalmaYml(app: string, domain: string, version: string, extra = ''): string {
+  return `app: ${app}
+build:
+  target: production
+  args: { VERSION: ${version} }
+web:
+  port: 8080
+  healthcheck: { path: /cgi-bin/up, interval: 100ms }
+${extra}domains: [${domain}]
+https: false
+`;
+}
+
+/** docker build of a directory with build args and a label. */
+export async function buildImage(dir: string, tag: string, label: string, args: Record<string, string> = {}): Promise<void> {
+  const a = Object.entries(args).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
+  await must('docker', ['build', '-q', '--label', label, '-t', tag, ...a, dir], { timeoutMs: 300_000 });
+}
+
+/** A user-defined bridge network with its own subnet, so a container can keep a fixed IP across runs. */
+export async function fixedIpNetwork(name: string, label: string): Promise<{ name: string; ip: (host: number) => string }> {
+  let lastError = '';
+  for (let i = 0; i < 8; i++) {
+    const third = 16 + Math.floor(Math.random() * 200);
+    const r = await cmd('docker', ['network', 'create', '--label', label, '--subnet', `10.213.${third}.0/24`, name]);
+    if (r.code === 0) {
+      // Its containers first: a network with a container attached cannot be removed.
+      onCleanup(`network ${name}`, async () => (await removeLabelled(label), must('docker', ['network', 'rm', name])));
+      return { name, ip: (host) => `10.213.${third}.${host}` };
+    }
+    lastError = r.stderr;
+  }
+  throw new Error(`could not create network ${name}: ${lastError}`);
+}
+
+/** The IPv4 address of a container on a network. */
+export async function containerIp(container: string, network: string): Promise<string> {
+  const out = await must('docker', ['inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, container]);
+  const ip = out.trim();
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(ip)) throw new Error(`container ${container} has no address on ${network}`);
+  return ip;
+}
+
+/** The names of running containers of a calma app. */
+export async function appContainers(app: string): Promise<string[]> {
+  return (await must('docker', ['ps', '--filter', `label=calma.app=${app}`, '--filter', 'label=calma.role=web', '--format', '{{.Names}}'])).split('\n').filter(Boolean);
+}
+
+/**
+ * An image holding the host's node binary and the libraries it links (no image
+ * can be pulled here): the base of the keep-alive Node app of edge-cost.
+ */
+export async function buildNodeBase(tag: string, label: string): Promise<void> {
+  const dir = tempDir('calma-bench-node-');
+  const node = (await must('readlink', ['-f', process.execPath])).trim();
+  const libs = (await must('ldd', [node])).split('\n').flatMap((l) => /(\/\S+) \(0x/.exec(l)?.[1] ?? []);
+  const copies = [node, ...libs].map((p, i) => {
+    cpSync(p, join(dir, `f${i}`), { dereference: true });
+    return `COPY f${i} ${i === 0 ? '/usr/local/bin/node' : p}`;
+  });
+  writeFileSync(join(dir, 'Dockerfile'), ['FROM calma/busybox:base', ...copies, ''].join('\n'));
+  await buildImage(dir, tag, label);
+}
