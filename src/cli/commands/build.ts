@@ -1,11 +1,5 @@
 // `calma build [DIR]`: test, build, tag and push the application in DIR.
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load.js';
-import { connectDocker } from '../../docker/client.js';
-import { renderReport } from '../../build/report.js';
-import { runBuild } from '../../build/run-build.js';
-import { openDb } from '../../state/db.js';
-import { createBuildReporter } from '../build-reporter.js';
 import { globalOptions, printJson } from '../context.js';
 
 export function registerBuild(program: Command): void {
@@ -26,6 +20,15 @@ test stage, registry); 70 an internal error.`,
     )
     .action(async (dir: string, opts: { file: string; push: boolean }, cmd: Command) => {
       const g = globalOptions(cmd);
+      // Loaded on use: the engine client and the builder are heavy for commands that do not need them.
+      const [{ loadConfig }, { connectDocker }, { renderReport }, { runBuild }, { openDb }, { createBuildReporter }] = await Promise.all([
+        import('../../config/load.js'),
+        import('../../docker/client.js'),
+        import('../../build/report.js'),
+        import('../../build/run-build.js'),
+        import('../../state/db.js'),
+        import('../build-reporter.js'),
+      ]);
       const { config } = loadConfig(dir, opts.file);
       const docker = await connectDocker();
       const db = openDb();

@@ -1,7 +1,6 @@
 // `calma config check [DIR]`: every problem of calma.yml at once, or the
 // normalized configuration (defaults filled in, units converted) with --json.
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load.js';
 import { globalOptions, printJson } from '../context.js';
 
 export function registerConfig(program: Command): void {
@@ -11,7 +10,8 @@ export function registerConfig(program: Command): void {
     .description('validate calma.yml; print every problem with its line:column, or the normalized config with --json')
     .argument('[dir]', 'the application directory holding calma.yml', '.')
     .option('-f, --file <name>', 'the configuration file name inside DIR', 'calma.yml')
-    .action((dir: string, opts: { file: string }, cmd: Command) => {
+    .action(async (dir: string, opts: { file: string }, cmd: Command) => {
+      const { loadConfig } = await import('../../config/load.js');
       const loaded = loadConfig(dir, opts.file);
       if (globalOptions(cmd).json) printJson(loaded.config);
       else process.stdout.write(`${loaded.file}: ok (app ${loaded.config.app})\n`);

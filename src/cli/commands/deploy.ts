@@ -8,9 +8,6 @@ import { join, relative, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { api } from '../../api/contract.js';
 import { UploadedArchive } from '../../api/upload.js';
-import { collectContext, packContext } from '../../build/context.js';
-import { readGitInfo } from '../../build/git.js';
-import { loadConfig } from '../../config/load.js';
 import { UserError } from '../../errors.js';
 import { clientFromEnv } from '../client.js';
 import { globalOptions } from '../context.js';
@@ -34,6 +31,11 @@ Exit codes: 0 the new release is serving; 1 it is not (the old one still is).`,
     )
     .action(async (dir: string, opts: { env: string }, cmd: Command) => {
       const g = globalOptions(cmd);
+      const [{ collectContext, packContext }, { readGitInfo }, { loadConfig }] = await Promise.all([
+        import('../../build/context.js'),
+        import('../../build/git.js'),
+        import('../../config/load.js'),
+      ]);
       const appDir = resolve(dir);
       const { config, file } = loadConfig(dir);
       const contextDir = resolve(appDir, config.build.context);

@@ -5,8 +5,6 @@
 import { InvalidArgumentError, type Command, type Option } from 'commander';
 import { join } from 'node:path';
 import { api } from '../../api/contract.js';
-import { startDaemon } from '../../server/daemon.js';
-import { createLogger } from '../../server/log.js';
 import { createToken, listTokens, revokeToken } from '../../server/tokens.js';
 import { openDb } from '../../state/db.js';
 import { ensureCalmaHome } from '../../state/home.js';
@@ -66,6 +64,9 @@ Exit codes: 0 stopped by SIGTERM/SIGINT; 1 could not start (another daemon, port
 }
 
 async function runServer(opts: ServerOptions): Promise<void> {
+  // Loaded here, not at the top: every other command starts faster without the daemon's modules.
+  const { startDaemon } = await import('../../server/daemon.js');
+  const { createLogger } = await import('../../server/log.js');
   const home = ensureCalmaHome();
   const log = createLogger({ level: process.env.CALMA_LOG_LEVEL ?? 'info' });
   const edge = { prefix: join(home, 'edge'), httpPort: opts.httpPort, httpsPort: opts.httpsPort, bindAddress: opts.edgeAddress };
