@@ -3,16 +3,13 @@
 // blue keeps serving. Steps after `verify` are housekeeping: their failures
 // are reported but do not undo a release that is already serving and checked.
 import type Docker from 'dockerode';
-import { UserError, errorMessage } from '../errors.js';
+import { errorMessage } from '../errors.js';
 import type { VolumeSpec } from '../config/schema.js';
 import type { Route } from '../proxy/routes.js';
-import { EDGE_NETWORK } from '../runtime/names.js';
-import { ensureEdgeNetwork } from '../runtime/network.js';
-import { runOnce } from '../runtime/run-once.js';
-import { startWebContainer, volumeMounts } from '../runtime/web-container.js';
 import type { Journal } from '../state/journal.js';
-import { httpProbe, waitHealthy, type HealthDeps, type HealthSettings, type ProbeResult } from './health.js';
+import type { HealthDeps, HealthSettings, ProbeResult } from './health.js';
 import { planCompensation, type DeployTarget, type Step } from './plan.js';
+import { StepRunner } from './step-runner.js';
 
 /** What the executor needs of the edge; the daemon passes its managed nginx. */
 export interface EdgePort {
@@ -80,148 +77,4 @@ async function compensate(ctx: StepRunner, done: Step[], blue: readonly string[]
       deps.log(`warning: undoing ${step.kind} failed: ${errorMessage(e)}`);
     }
   }
-}
-
-/** How each kind of step acts on the engine and the edge. */
-class StepRunner {
-  constructor(
-    private readonly target: DeployTarget,
-    private readonly web: WebSpec,
-    private readonly deps: ExecutorDeps,
-  ) {}
-
-  async run(step: Step): Promise<void> {
-    const { docker } = this.deps;
-    switch (step.kind) {
-      case 'backup':
-        if (!this.deps.backup) throw new Error('a backup step was planned but no backup is configured');
-        return this.deps.backup();
-      case 'start':
-        await ensureEdgeNetwork(docker);
-        for (const name of step.containers) {
-          await startWebContainer(docker, { ...this.web, name, image: step.image, app: this.target.app, env: this.target.env, deploymentId: this.target.deploymentId });
-          this.deps.log(`started ${name}`);
-        }
-        return;
-      case 'health':
-        return this.health(step.containers);
-      case 'release':
-        return this.releaseCommand(step.image, step.command);
-      case 'switch':
-        await this.deps.edge.apply(await this.route(step.containers));
-        this.deps.log(step.containers.length > 0 ? `edge now routes ${this.web.domains.join(', ') || '(no domain)'} to ${step.containers.join(', ')}` : 'edge route emptied');
-        return;
-      case 'verify':
-        return this.verify();
-      case 'drain':
-        return this.deps.edge.drained(step.ms);
-      case 'stop':
-        await Promise.all(step.containers.map((c) => docker.getContainer(c).stop({ t: 10 }).catch(ignoreNotRunning)));
-        return;
-      case 'remove':
-        await Promise.all(step.containers.map((c) => docker.getContainer(c).remove({ force: true }).catch(ignoreMissing)));
-        return;
-    }
-  }
-
-  private async ip(name: string): Promise<string> {
-    const info = await this.deps.docker.getContainer(name).inspect();
-    const ip = info.NetworkSettings.Networks[EDGE_NETWORK]?.IPAddress;
-    if (!ip) throw new UserError(`container ${name} has no address on ${EDGE_NETWORK}`);
-    return ip;
-  }
-
-  private async route(containers: readonly string[]): Promise<Route> {
-    const upstreams = await Promise.all(containers.map(async (c) => ({ host: await this.ip(c), port: this.web.port })));
-    return { app: this.target.app, env: this.target.env, domains: this.web.domains, upstreams, maxBodyBytes: this.web.maxBodyBytes, release: this.web.release };
-  }
-
-  private async health(containers: readonly string[]): Promise<void> {
-    const stopped = async (name: string): Promise<string | undefined> => {
-      const info = await this.deps.docker.getContainer(name).inspect();
-      const state = info.State;
-      // With a restart policy a crashing container flips between restarting and running: either counts as down.
-      if (state.Restarting || info.RestartCount > 0) {
-        // Between restarts the engine reports exit code 0; only a real code is worth showing.
-        return `crashed (restarted ${info.RestartCount} times${state.ExitCode !== 0 ? `, exit code ${state.ExitCode}` : ''})`;
-      }
-      return state.Running ? undefined : `exited with code ${state.ExitCode}`;
-    };
-    try {
-      const targets = [];
-      for (const name of containers) {
-        // A container that already died has no address: say why, not that the address is missing.
-        const down = await stopped(name);
-        if (down !== undefined) throw new UserError(`container ${name} ${down} before it became healthy`);
-        targets.push({ name, host: await this.ip(name), port: this.web.port });
-      }
-      await waitHealthy(targets, this.web.healthcheck, {
-        probe: httpProbe,
-        stopped: (t) => stopped(t.name),
-        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-        now: () => Date.now(),
-        ...this.deps.health,
-      });
-    } catch (e) {
-      if (e instanceof UserError) throw new UserError(e.message, [...e.details, ...(await this.logTails(containers))]);
-      throw e;
-    }
-  }
-
-  /** The last lines each container wrote: what a user needs to see why it failed. */
-  private async logTails(containers: readonly string[]): Promise<string[]> {
-    const lines: string[] = [];
-    for (const name of containers) {
-      const buf = (await this.deps.docker
-        .getContainer(name)
-        .logs({ stdout: true, stderr: true, tail: 10, follow: false })
-        .catch(() => Buffer.alloc(0))) as Buffer;
-      const text = demuxToText(buf).trimEnd();
-      if (text !== '') lines.push(`  ${name} logs:`, ...text.split('\n').map((l) => `  | ${l}`));
-    }
-    return lines;
-  }
-
-  private async releaseCommand(image: string, command: string[]): Promise<void> {
-    const result = await runOnce(this.deps.docker, {
-      image,
-      command,
-      timeoutMs: this.web.releaseTimeoutMs,
-      labels: { 'calma.app': this.target.app, 'calma.env': this.target.env, 'calma.deployment': this.target.deploymentId, 'calma.role': 'release' },
-      env: Object.entries(this.web.environment).map(([k, v]) => `${k}=${v}`),
-      hostConfig: { NetworkMode: EDGE_NETWORK, Mounts: volumeMounts(this.web.volumes, this.target.app), ...(this.web.dns ? { Dns: this.web.dns } : {}) },
-      onLine: (l) => this.deps.log(`release | ${l}`),
-    });
-    const tail = result.lastLines.map((l) => `  | ${l}`);
-    if (result.exitCode === undefined) throw new UserError(`release command timed out`, tail);
-    if (result.exitCode !== 0) throw new UserError(`release command exited with code ${result.exitCode}`, tail);
-  }
-
-  /** The switch only counts once a request through the edge reaches the new release healthy. */
-  private async verify(): Promise<void> {
-    const domain = this.web.domains[0];
-    if (domain === undefined) return;
-    const r = await this.deps.edge.probe(domain, this.web.healthcheck.path, this.web.healthcheck.timeoutMs);
-    if (!r.ok) throw new UserError(`the edge does not serve ${domain}${this.web.healthcheck.path} healthy after the switch: ${r.answer}`);
-  }
-}
-
-function ignoreNotRunning(e: unknown): void {
-  if ((e as { statusCode?: number }).statusCode !== 304 && (e as { statusCode?: number }).statusCode !== 404) throw e;
-}
-
-function ignoreMissing(e: unknown): void {
-  if ((e as { statusCode?: number }).statusCode !== 404) throw e;
-}
-
-/** Non-TTY container logs come framed (8-byte headers per chunk); keep only the payloads. */
-function demuxToText(buf: Buffer): string {
-  let out = '';
-  let i = 0;
-  while (i + 8 <= buf.length) {
-    const size = buf.readUInt32BE(i + 4);
-    out += buf.subarray(i + 8, i + 8 + size).toString('utf8');
-    i += 8 + size;
-  }
-  return out;
 }
