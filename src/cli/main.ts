@@ -22,7 +22,7 @@ export function createProgram(): Command {
     .option('--json', 'machine-readable output on stdout')
     .option('--verbose', 'show stacks of internal errors')
     .configureHelp({ showGlobalOptions: true })
-    .showHelpAfterError()
+    .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (s, write) => write(s) });
   registerBuild(program);
   registerConfig(program);
