@@ -5,7 +5,6 @@ import type { RunningRelease } from '../deploy/plan.js';
 
 export interface EngineRelease extends RunningRelease {
   release: string;
-  image: string;
   created: number;
 }
 
@@ -18,7 +17,7 @@ export async function listReleases(docker: Docker, app: string, env: string): Pr
   for (const c of containers) {
     const id = c.Labels['calma.deployment'] ?? '';
     const name = (c.Names[0] ?? '').replace(/^\//, '');
-    const r = byDeployment.get(id) ?? { deploymentId: id, containers: [], running: false, release: c.Labels['calma.release'] ?? '', image: c.Image, created: c.Created };
+    const r = byDeployment.get(id) ?? { deploymentId: id, containers: [], running: false, release: c.Labels['calma.release'] ?? '', created: c.Created };
     r.containers.push(name);
     r.running ||= c.State === 'running';
     r.created = Math.max(r.created, c.Created);

@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import type { Api } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
 import type { EdgePort } from '../deploy/execute.js';
-import { listReleases } from '../runtime/releases.js';
+import { servingContainerNames } from './serving.js';
 import { lineSplitter } from '../runtime/line-splitter.js';
 import type { Db } from '../state/db.js';
 import type { Handler } from './handlers.js';
@@ -15,15 +15,9 @@ export interface AppOpsDeps {
   edge: EdgePort;
 }
 
-async function servingContainers(docker: Docker, app: string, env: string): Promise<string[]> {
-  const serving = (await listReleases(docker, app, env)).find((r) => r.running);
-  if (!serving) throw new ApiError('not_found', `${app}/${env} has no running release`);
-  return serving.containers;
-}
-
 export function logsHandler(deps: AppOpsDeps): Handler<Api['logs']> {
   return async ({ params, query }, ctx, emit) => {
-    const names = await servingContainers(deps.docker, params.app, query.env);
+    const names = await servingContainerNames(deps.docker, params.app, query.env);
     let chain = Promise.resolve();
     await Promise.all(
       names.map(async (name) => {
@@ -58,7 +52,7 @@ export function logsHandler(deps: AppOpsDeps): Handler<Api['logs']> {
 
 export function execHandler(deps: AppOpsDeps): Handler<Api['exec']> {
   return async ({ params, body }, _ctx, emit) => {
-    const [name] = await servingContainers(deps.docker, params.app, body.env);
+    const [name] = await servingContainerNames(deps.docker, params.app, body.env);
     const exec = await deps.docker.getContainer(name!).exec({ Cmd: body.command, AttachStdout: true, AttachStderr: true, Tty: false });
     const stream = await exec.start({ hijack: true, stdin: false });
     let chain = Promise.resolve();

@@ -7,7 +7,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { toWireError, ApiError } from '../api/errors.js';
 import { isAppName, isDnsLabel } from '../config/names.js';
-import { listReleases } from '../runtime/releases.js';
+import { servingContainerNames } from './serving.js';
 import type { Db } from '../state/db.js';
 import { authenticate, authorize, type Listener } from './auth.js';
 
@@ -30,16 +30,20 @@ async function start(req: IncomingMessage, socket: Duplex, head: Buffer, listene
   authorize(authenticate(deps.db, listener, req.headers.authorization), 'deploy');
   const app = decodeURIComponent(m[1]!);
   const env = url.searchParams.get('env') ?? 'production';
-  const command = JSON.parse(url.searchParams.get('cmd') ?? '[]') as unknown;
+  let command: unknown;
+  try {
+    command = JSON.parse(url.searchParams.get('cmd') ?? '[]');
+  } catch {
+    command = undefined; // refused below with the field named
+  }
   if (!isAppName(app)) throw new ApiError('validation', 'invalid app name', [{ path: 'params.app', message: 'expected an app name like shop' }]);
   if (!isDnsLabel(env)) throw new ApiError('validation', 'invalid environment', [{ path: 'query.env', message: 'expected an environment name like production' }]);
   if (!Array.isArray(command) || command.length === 0 || !command.every((c) => typeof c === 'string')) {
     throw new ApiError('validation', 'invalid command', [{ path: 'query.cmd', message: 'expected a JSON list of strings' }]);
   }
-  const serving = (await listReleases(deps.docker, app, env)).find((r) => r.running);
-  if (!serving) throw new ApiError('not_found', `${app}/${env} has no running release`);
+  const [container] = await servingContainerNames(deps.docker, app, env);
   const term = /^[A-Za-z0-9._-]{1,64}$/.test(url.searchParams.get('term') ?? '') ? url.searchParams.get('term')! : 'xterm';
-  const exec = await deps.docker.getContainer(serving.containers[0]!).exec({
+  const exec = await deps.docker.getContainer(container!).exec({
     Cmd: command as string[],
     AttachStdin: true,
     AttachStdout: true,

@@ -31,6 +31,9 @@ Exit codes: 0 the new release is serving; 1 it is not (the old one still is).`,
     )
     .action(async (dir: string, opts: { env: string }, cmd: Command) => {
       const g = globalOptions(cmd);
+      // A daemon that is not running is said at once, before the directory is packed.
+      const client = clientFromEnv();
+      await client.call(api.health);
       const [{ collectContext, packContext }, { readGitInfo }, { loadConfig }] = await Promise.all([
         import('../../build/context.js'),
         import('../../build/git.js'),
@@ -51,7 +54,7 @@ Exit codes: 0 the new release is serving; 1 it is not (the old one still is).`,
           ...(git ? { commit: git.sha, branch: git.branch ?? '', tags: git.tags.join(','), dirty: git.dirty ? ('1' as const) : ('0' as const) } : {}),
         };
         const printer = deploymentPrinter(g);
-        await clientFromEnv().stream(api.deploy, { query, body: new UploadedArchive(tarPath, statSync(tarPath).size) }, printer.onEvent);
+        await client.stream(api.deploy, { query, body: new UploadedArchive(tarPath, statSync(tarPath).size) }, printer.onEvent);
         printer.finish('deployed');
       } finally {
         rmSync(tmp, { recursive: true, force: true });
