@@ -108,7 +108,7 @@ runMain('zero-downtime', async () => {
     if (kinds.length > 0) process.stdout.write(`failures (${who}): ${kinds.join(', ')}\n`);
   }
   const nearSwitch = calma.load.failTimes.filter((t) => calma.switches.some((s) => t > s - 500 && t < s + 1500)).length;
-  if (calma.load.failed > 0) process.stdout.write(`calma failures from 0.5 s before to 1.5 s after an edge switch (nginx reload): ${nearSwitch} of ${calma.load.failed}\n`);
+  if (calma.load.failed > 0) process.stdout.write(`calma failures from 0.5 s before to 1.5 s after an edge switch: ${nearSwitch} of ${calma.load.failed}\n`);
   const rate = (x: { load: LoadResult }): string => ((100 * x.load.failed) / Math.max(1, x.load.ok + x.load.failed)).toFixed(3);
   process.stdout.write(`\nSUMMARY calma: ${calma.load.failed} failed of ${calma.load.ok + calma.load.failed} (${rate(calma)}%), ${calma.load.retried} retried, outage ${(calma.load.outageMs / 1000).toFixed(2)} s — target 0 failed: ${calma.load.failed === 0 ? 'MET' : 'MISSED'}\n`);
   process.stdout.write(`SUMMARY manual: ${manual.load.failed} failed of ${manual.load.ok + manual.load.failed} (${rate(manual)}%), ${manual.load.retried} retried, outage ${(manual.load.outageMs / 1000).toFixed(2)} s in ${manual.load.windows} windows\n`);

@@ -5,11 +5,13 @@ import type Docker from 'dockerode';
 import { resolve } from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { CalmaConfig } from '../config/schema.js';
-import { listReleases } from '../runtime/releases.js';
+import { ensureEdgeNetwork } from '../runtime/network.js';
+import { addressesInUse, listReleases } from '../runtime/releases.js';
+import type { AddressBook } from '../state/addresses.js';
 import { newDeploymentId, webContainerName } from '../runtime/names.js';
 import type { Journal } from '../state/journal.js';
 import { executeDeployment, type EdgePort, type WebSpec } from './execute.js';
-import { planDeployment, servingContainers, type DeployTarget } from './plan.js';
+import { greenSlot, planDeployment, servingContainers, type DeployTarget } from './plan.js';
 
 /** Stopped releases kept for rollback besides the serving one. */
 export const RELEASES_KEPT = 5;
@@ -32,6 +34,7 @@ export interface DeployDeps {
   docker: Docker;
   edge: EdgePort;
   journal: Journal;
+  addresses: AddressBook;
   log: (line: string) => void;
   /** Engine DNS for app containers (tests keep lookups on loopback). */
   dns?: string[];
@@ -47,6 +50,11 @@ export async function deployRelease(input: ReleaseInput, deps: DeployDeps): Prom
   const app = config.app;
   const deploymentId = newDeploymentId();
   const releases = await listReleases(deps.docker, app, env);
+  const network = await ensureEdgeNetwork(deps.docker);
+  const slot = greenSlot(releases);
+  const other = slot === 'a' ? 'b' : 'a';
+  const addresses = deps.addresses.reserve(app, env, slot, config.web.replicas, network.subnet, await addressesInUse(deps.docker, { except: { app, env, slot } }), { shrink: true });
+  const standbyAddresses = deps.addresses.reserve(app, env, other, config.web.replicas, network.subnet, await addressesInUse(deps.docker, { except: { app, env, slot: other } }), { shrink: false });
   const target: DeployTarget = {
     app,
     env,
@@ -58,6 +66,10 @@ export async function deployRelease(input: ReleaseInput, deps: DeployDeps): Prom
     releaseCommand: config.release,
     backup: false,
     keep: RELEASES_KEPT,
+    slot,
+    addresses,
+    standbyAddresses,
+    port: config.web.port,
   };
   const steps = planDeployment(releases, target, (r) => webContainerName(app, env, deploymentId, r));
   const web: WebSpec = {

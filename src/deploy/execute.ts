@@ -5,7 +5,7 @@
 import type Docker from 'dockerode';
 import { errorMessage } from '../errors.js';
 import type { VolumeSpec } from '../config/schema.js';
-import type { Route } from '../proxy/routes.js';
+import type { Route, Upstream } from '../proxy/routes.js';
 import type { Journal } from '../state/journal.js';
 import type { HealthDeps, HealthSettings, ProbeResult } from './health.js';
 import { planCompensation, type DeployTarget, type Step } from './plan.js';
@@ -16,8 +16,8 @@ export interface EdgePort {
   apply(route: Route): Promise<void>;
   /** A request through the edge, as a user's would arrive. */
   probe(domain: string, path: string, timeoutMs: number): Promise<ProbeResult>;
-  /** Resolves once connections opened before the last switch are finished (at most ms). */
-  drained(ms: number): Promise<void>;
+  /** Resolves once the requests on these (old) upstreams, sent before the last switch, are finished (at most ms). */
+  drained(upstreams: readonly Upstream[], ms: number): Promise<void>;
   remove(app: string, env: string): Promise<void>;
 }
 

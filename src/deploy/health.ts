@@ -11,6 +11,7 @@ export interface HealthTarget {
   port: number;
   /** The Host header, when probing through the edge. */
   hostHeader?: string;
+  headers?: Record<string, string>;
 }
 
 export interface HealthSettings {
@@ -21,7 +22,7 @@ export interface HealthSettings {
 }
 
 /** One probe's answer, as shown to the user when the gate fails. */
-export type ProbeResult = { ok: true; status: number } | { ok: false; answer: string };
+export type ProbeResult = { ok: true; status: number; /** the edge's X-Calma-Upstream: which replica answered */ upstream?: string } | { ok: false; answer: string };
 
 export interface HealthDeps {
   probe(target: HealthTarget, path: string, timeoutMs: number): Promise<ProbeResult>;
@@ -58,10 +59,12 @@ function answers(last: Map<string, string>): string[] {
 /** A real HTTP probe: 2xx is healthy; anything else, a timeout or a refused connection is the answer shown. */
 export function httpProbe(target: HealthTarget, path: string, timeoutMs: number): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const req = request({ host: target.host, port: target.port, path, method: 'GET', timeout: timeoutMs, headers: { 'user-agent': 'calma-health', ...(target.hostHeader ? { host: target.hostHeader } : {}) } }, (res) => {
+    const req = request({ host: target.host, port: target.port, path, method: 'GET', timeout: timeoutMs, headers: { 'user-agent': 'calma-health', ...target.headers, ...(target.hostHeader ? { host: target.hostHeader } : {}) } }, (res) => {
       res.resume();
       const status = res.statusCode ?? 0;
-      resolve(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, answer: `HTTP ${status}` });
+      const upstream = res.headers['x-calma-upstream'];
+      if (status >= 200 && status < 300) resolve(typeof upstream === 'string' ? { ok: true, status, upstream } : { ok: true, status });
+      else resolve({ ok: false, answer: `HTTP ${status}` });
     });
     req.on('timeout', () => {
       req.destroy();

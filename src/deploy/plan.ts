@@ -7,11 +7,23 @@
 // Nothing before `switch` touches what serves users, so a failure there only
 // has to remove green. Blue is stopped, never removed, so a rollback can start
 // it again; older releases beyond `keep` are removed last.
+//
+// An environment has two edge slots, a and b, each with fixed replica
+// addresses. Green goes into the slot blue is not in, so the switch changes
+// which slot is live, not what nginx's configuration says.
+
+import type { Upstream } from '../proxy/routes.js';
+
+export type Slot = 'a' | 'b';
 
 export interface RunningRelease {
   deploymentId: string;
   /** Container names of this release's web replicas, running or stopped. */
   containers: string[];
+  /** Their fixed addresses on calma's network, and the port they serve on. */
+  addresses: string[];
+  port: number;
+  slot: Slot;
   running: boolean;
 }
 
@@ -27,16 +39,24 @@ export interface DeployTarget {
   backup: boolean;
   /** Releases kept (stopped) for rollback, besides the one serving. */
   keep: number;
+  /** Green's slot (see greenSlot) and one reserved address per replica in it. */
+  slot: Slot;
+  addresses: string[];
+  /** The other slot's reserved addresses: in the edge from the first release on, so later switches never reload it. */
+  standbyAddresses: string[];
+  port: number;
 }
 
 export type Step =
   | { kind: 'backup' }
-  | { kind: 'start'; containers: string[]; image: string }
-  | { kind: 'health'; containers: string[]; deadlineMs: number }
+  | { kind: 'start'; containers: string[]; image: string; slot: Slot; addresses: string[] }
+  | { kind: 'health'; containers: string[]; addresses: string[]; deadlineMs: number }
   | { kind: 'release'; image: string; command: string[] }
-  | { kind: 'switch'; containers: string[] }
-  | { kind: 'verify' }
-  | { kind: 'drain'; containers: string[]; ms: number }
+  /** Make `slot` live with these replicas; `standby` is the other slot's (kept in the edge so the next switch needs no reload). */
+  | { kind: 'switch'; containers: string[]; slot: Slot; live: Upstream[]; standby: Upstream[] }
+  /** A request through the edge must reach one of these (green), healthy. */
+  | { kind: 'verify'; upstreams: Upstream[] }
+  | { kind: 'drain'; containers: string[]; upstreams: Upstream[]; ms: number }
   | { kind: 'stop'; containers: string[] }
   | { kind: 'remove'; containers: string[] };
 
@@ -47,24 +67,46 @@ export type ContainerNamer = (replica: number) => string;
  *                 (the serving one is the running one).
  */
 export function planDeployment(releases: readonly RunningRelease[], target: DeployTarget, name: ContainerNamer): Step[] {
+  if (target.addresses.length !== target.replicas) throw new Error(`${target.replicas} replicas need as many addresses, got ${target.addresses.length}`);
   const green = Array.from({ length: target.replicas }, (_, i) => name(i + 1));
+  const greenUps = upstreams(target.addresses, target.port);
   const blue = servingContainers(releases);
+  const live = liveRelease(releases);
   const steps: Step[] = [];
   if (target.backup) steps.push({ kind: 'backup' });
-  steps.push({ kind: 'start', containers: green, image: target.image });
-  steps.push({ kind: 'health', containers: green, deadlineMs: target.healthDeadlineMs });
+  // A release still running in green's slot (left by an interruption) holds green's addresses; it serves nothing.
+  const strays = releases.filter((r) => r.running && r !== live && r.slot === target.slot).flatMap((r) => r.containers);
+  if (strays.length > 0) steps.push({ kind: 'stop', containers: strays });
+  steps.push({ kind: 'start', containers: green, image: target.image, slot: target.slot, addresses: target.addresses });
+  steps.push({ kind: 'health', containers: green, addresses: target.addresses, deadlineMs: target.healthDeadlineMs });
   // The release command runs in a one-off container of the new image, beside green, before traffic moves.
   if (target.releaseCommand) steps.push({ kind: 'release', image: target.image, command: target.releaseCommand });
-  steps.push({ kind: 'switch', containers: green });
-  steps.push({ kind: 'verify' });
+  steps.push({ kind: 'switch', containers: green, slot: target.slot, live: greenUps, standby: live ? upstreams(live.addresses, live.port) : upstreams(target.standbyAddresses, target.port) });
+  steps.push({ kind: 'verify', upstreams: greenUps });
   if (blue.length > 0) {
-    steps.push({ kind: 'drain', containers: blue, ms: target.drainMs });
+    const blueUps = releases.filter((r) => r.running).flatMap((r) => upstreams(r.addresses, r.port));
+    steps.push({ kind: 'drain', containers: blue, upstreams: blueUps, ms: target.drainMs });
     steps.push({ kind: 'stop', containers: blue });
   }
   // After this deployment: green serves, and `keep` older releases stay for rollback.
   const stale = releases.slice(target.keep).flatMap((r) => r.containers);
   if (stale.length > 0) steps.push({ kind: 'remove', containers: stale });
   return steps;
+}
+
+function upstreams(addresses: readonly string[], port: number): Upstream[] {
+  // A container without an address label (made before calma pinned addresses) is not routable this way.
+  return addresses.filter((a) => a !== '').map((host) => ({ host, port }));
+}
+
+/** The newest running release: the one the edge serves. */
+export function liveRelease<R extends RunningRelease>(releases: readonly R[]): R | undefined {
+  return releases.find((r) => r.running);
+}
+
+/** Green goes into the slot the serving release is not in (a when nothing serves). */
+export function greenSlot(releases: readonly RunningRelease[]): Slot {
+  return liveRelease(releases)?.slot === 'a' ? 'b' : 'a';
 }
 
 /** The web containers serving now: where traffic goes back to if green fails. */
@@ -79,9 +121,14 @@ export function servingContainers(releases: readonly RunningRelease[]): string[]
  */
 export function planCompensation(done: readonly Step[], blue: readonly string[]): Step[] {
   const started = done.find((s): s is Extract<Step, { kind: 'start' }> => s.kind === 'start');
+  const switched = done.find((s): s is Extract<Step, { kind: 'switch' }> => s.kind === 'switch');
   const steps: Step[] = [];
-  // Once traffic moved, it must move back to blue before green goes away.
-  if (done.some((s) => s.kind === 'switch')) steps.push({ kind: 'switch', containers: [...blue] });
+  // Once traffic moved, it must move back to blue (in the other slot) before green goes away;
+  // with no blue, the environment answers 503 rather than send requests to nothing.
+  if (switched) {
+    const back: Slot = switched.slot === 'a' ? 'b' : 'a';
+    steps.push(blue.length > 0 ? { kind: 'switch', containers: [...blue], slot: back, live: switched.standby, standby: switched.live } : { kind: 'switch', containers: [], slot: switched.slot, live: [], standby: [] });
+  }
   if (started) steps.push({ kind: 'remove', containers: started.containers });
   return steps;
 }

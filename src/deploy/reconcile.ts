@@ -4,12 +4,13 @@
 // environment's route is rewritten from the containers that really answer.
 import type Docker from 'dockerode';
 import type { CalmaConfig } from '../config/schema.js';
-import { EDGE_NETWORK } from '../runtime/names.js';
 import { listReleases } from '../runtime/releases.js';
+import { AddressBook } from '../state/addresses.js';
 import type { Db } from '../state/db.js';
 import type { Journal } from '../state/journal.js';
 import type { EdgePort } from './execute.js';
 import { httpProbe } from './health.js';
+import { liveRelease } from './plan.js';
 
 export interface ReconcileDeps {
   docker: Docker;
@@ -57,20 +58,26 @@ async function removeOneOffs(docker: Docker): Promise<void> {
 }
 
 async function rewriteRoute(deps: ReconcileDeps, app: string, env: string): Promise<void> {
-  const serving = (await listReleases(deps.docker, app, env)).find((r) => r.running);
+  const releases = await listReleases(deps.docker, app, env);
+  const serving = liveRelease(releases);
   const row = serving
     ? (deps.db.prepare('SELECT config_json AS configJson FROM releases WHERE app = ? AND env = ? AND version = ?').get(app, env, serving.release) as { configJson: string } | undefined)
     : undefined;
   if (!serving || !row) return;
   const config = JSON.parse(row.configJson) as CalmaConfig;
   const upstreams = [];
-  for (const name of serving.containers) {
+  for (const [i, name] of serving.containers.entries()) {
     const info = await deps.docker.getContainer(name).inspect();
-    const ip = info.NetworkSettings.Networks[EDGE_NETWORK]?.IPAddress;
+    const ip = serving.addresses[i];
     if (!info.State.Running || !ip) continue;
-    const probe = await httpProbe({ name, host: ip, port: config.web.port }, config.web.healthcheck.path, config.web.healthcheck.timeout);
-    if (probe.ok) upstreams.push({ host: ip, port: config.web.port });
+    const probe = await httpProbe({ name, host: ip, port: serving.port }, config.web.healthcheck.path, config.web.healthcheck.timeout);
+    if (probe.ok) upstreams.push({ host: ip, port: serving.port });
     else deps.log('container not healthy at start, left out of the edge', { container: name, answer: probe.answer });
   }
-  await deps.edge.apply({ app, env, domains: config.environments[env]?.domains ?? [], upstreams, maxBodyBytes: config.web.max_body, release: serving.release });
+  // The other slot as the last deployment left it, so the file comes out as it was written then.
+  const other = releases.find((r) => r.slot !== serving.slot);
+  const standby = other
+    ? other.addresses.map((host) => ({ host, port: other.port }))
+    : new AddressBook(deps.db).lookup(app, env, serving.slot === 'a' ? 'b' : 'a').map((host) => ({ host, port: serving.port }));
+  await deps.edge.apply({ app, env, domains: config.environments[env]?.domains ?? [], upstreams, slot: serving.slot, standby, maxBodyBytes: config.web.max_body, release: serving.release });
 }

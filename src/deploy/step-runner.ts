@@ -2,13 +2,12 @@
 // executor (execute.ts) decides order, journalling and compensation; this
 // only performs one step.
 import { UserError } from '../errors.js';
-import type { Route } from '../proxy/routes.js';
 import { EDGE_NETWORK } from '../runtime/names.js';
-import { ensureEdgeNetwork } from '../runtime/network.js';
 import { runOnce } from '../runtime/run-once.js';
 import { startWebContainer, volumeMounts } from '../runtime/web-container.js';
 import type { ExecutorDeps, WebSpec } from './execute.js';
 import { httpProbe, waitHealthy } from './health.js';
+import { hostPort, type Upstream } from '../proxy/routes.js';
 import type { DeployTarget, Step } from './plan.js';
 
 /** How each kind of step acts on the engine and the edge. */
@@ -26,24 +25,34 @@ export class StepRunner {
         if (!this.deps.backup) throw new Error('a backup step was planned but no backup is configured');
         return this.deps.backup();
       case 'start':
-        await ensureEdgeNetwork(docker);
-        for (const name of step.containers) {
-          await startWebContainer(docker, { ...this.web, name, image: step.image, app: this.target.app, env: this.target.env, deploymentId: this.target.deploymentId });
-          this.deps.log(`started ${name}`);
+        for (const [i, name] of step.containers.entries()) {
+          const address = step.addresses[i];
+          if (address === undefined) throw new Error(`no address for ${name}`);
+          await startWebContainer(docker, { ...this.web, name, image: step.image, app: this.target.app, env: this.target.env, deploymentId: this.target.deploymentId, slot: step.slot, address });
+          this.deps.log(`started ${name} (${address})`);
         }
         return;
       case 'health':
-        return this.health(step.containers);
+        return this.health(step.containers, step.addresses);
       case 'release':
         return this.releaseCommand(step.image, step.command);
       case 'switch':
-        await this.deps.edge.apply(await this.route(step.containers));
-        this.deps.log(step.containers.length > 0 ? `edge now routes ${this.web.domains.join(', ') || '(no domain)'} to ${step.containers.join(', ')}` : 'edge route emptied');
+        await this.deps.edge.apply({
+          app: this.target.app,
+          env: this.target.env,
+          domains: this.web.domains,
+          upstreams: step.live,
+          slot: step.slot,
+          standby: step.standby,
+          maxBodyBytes: this.web.maxBodyBytes,
+          release: this.web.release,
+        });
+        this.deps.log(step.containers.length > 0 ? `edge now routes ${this.web.domains.join(', ') || '(no domain)'} to ${step.containers.join(', ')} (slot ${step.slot})` : 'edge route emptied');
         return;
       case 'verify':
-        return this.verify();
+        return this.verify(step.upstreams);
       case 'drain':
-        return this.deps.edge.drained(step.ms);
+        return this.deps.edge.drained(step.upstreams, step.ms);
       case 'stop':
         await Promise.all(step.containers.map((c) => docker.getContainer(c).stop({ t: 10 }).catch(ignoreNotRunning)));
         return;
@@ -53,19 +62,7 @@ export class StepRunner {
     }
   }
 
-  private async ip(name: string): Promise<string> {
-    const info = await this.deps.docker.getContainer(name).inspect();
-    const ip = info.NetworkSettings.Networks[EDGE_NETWORK]?.IPAddress;
-    if (!ip) throw new UserError(`container ${name} has no address on ${EDGE_NETWORK}`);
-    return ip;
-  }
-
-  private async route(containers: readonly string[]): Promise<Route> {
-    const upstreams = await Promise.all(containers.map(async (c) => ({ host: await this.ip(c), port: this.web.port })));
-    return { app: this.target.app, env: this.target.env, domains: this.web.domains, upstreams, maxBodyBytes: this.web.maxBodyBytes, release: this.web.release };
-  }
-
-  private async health(containers: readonly string[]): Promise<void> {
+  private async health(containers: readonly string[], addresses: readonly string[]): Promise<void> {
     const stopped = async (name: string): Promise<string | undefined> => {
       const info = await this.deps.docker.getContainer(name).inspect();
       const state = info.State;
@@ -78,11 +75,10 @@ export class StepRunner {
     };
     try {
       const targets = [];
-      for (const name of containers) {
-        // A container that already died has no address: say why, not that the address is missing.
+      for (const [i, name] of containers.entries()) {
         const down = await stopped(name);
         if (down !== undefined) throw new UserError(`container ${name} ${down} before it became healthy`);
-        targets.push({ name, host: await this.ip(name), port: this.web.port });
+        targets.push({ name, host: addresses[i] ?? '', port: this.web.port });
       }
       await waitHealthy(targets, this.web.healthcheck, {
         probe: httpProbe,
@@ -127,11 +123,17 @@ export class StepRunner {
   }
 
   /** The switch only counts once a request through the edge reaches the new release healthy. */
-  private async verify(): Promise<void> {
+  private async verify(green: readonly Upstream[]): Promise<void> {
     const domain = this.web.domains[0];
     if (domain === undefined) return;
     const r = await this.deps.edge.probe(domain, this.web.healthcheck.path, this.web.healthcheck.timeoutMs);
     if (!r.ok) throw new UserError(`the edge does not serve ${domain}${this.web.healthcheck.path} healthy after the switch: ${r.answer}`);
+    // A healthy answer from the old release would prove nothing: it must come from green.
+    // nginx lists every replica it tried ("a:80, b:80"); the last one answered.
+    const answered = r.upstream?.split(',').pop()?.trim();
+    if (r.upstream !== undefined && !green.some((u) => hostPort(u.host, u.port) === answered)) {
+      throw new UserError(`after the switch the edge still sends ${domain} to ${answered}, not to the new release`);
+    }
   }
 }
 

@@ -4,7 +4,7 @@
 // configuration that fails the check never replaces a working one. Only the
 // changed environment's file is touched: a thousand apps stay as fast as one.
 
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAppName, isDnsLabel } from '../config/names.js';
 import { UserError } from '../errors.js';
@@ -12,7 +12,7 @@ import { withEdgeLock } from './lock.js';
 import { ensureLayout, readIfExists, writeFileAtomic } from './files.js';
 import { isNginxRunning, nginxReload, nginxTest } from './nginx.js';
 import { edgePaths } from './paths.js';
-import { envFileName, ownerLine, renderEnvironmentConfig, renderMainConfig } from './render.js';
+import { envFileName, liveMarkerName, ownerLine, renderEnvironmentConfig, renderMainConfig } from './render.js';
 import { validateRoute, validateSettings, type EdgeSettings, type Route } from './routes.js';
 
 /** An environment file name as envFileName makes them; anything else could escape the envs directory. */
@@ -65,18 +65,33 @@ export function replaceEnvFile(settings: EdgeSettings, fileName: string, text: s
   return replaceFile(settings, join(edgePaths(settings).envs, fileName), text, owner);
 }
 
-/** Serves the route: its domains go to its upstreams (or to a 503 page when it has none). */
-export function applyRoute(settings: EdgeSettings, route: Route): Promise<boolean> {
+/** Marks which slot is live; creating or removing one file is atomic, so every request sees one slot or the other. */
+function setLiveSlot(settings: EdgeSettings, app: string, env: string, slot: 'a' | 'b' | null): void {
+  const marker = join(edgePaths(settings).live, liveMarkerName(app, env));
+  if (slot === 'b') writeFileSync(marker, '', { mode: 0o644 });
+  else rmSync(marker, { force: true });
+}
+
+/**
+ * Serves the route: its domains go to its live slot's upstreams (or to a 503 page when it has none).
+ * The configuration changes first (tested, reloaded, still pointing at the previously live slot),
+ * then the marker moves traffic. Returns whether nginx was reloaded.
+ */
+export async function applyRoute(settings: EdgeSettings, route: Route): Promise<boolean> {
   validateRoute(route);
   const text = renderEnvironmentConfig(route, settings);
-  return replaceEnvFile(settings, envFileName(route.app, route.env), text, ownerLine(route.app, route.env));
+  const reloaded = await replaceEnvFile(settings, envFileName(route.app, route.env), text, ownerLine(route.app, route.env));
+  setLiveSlot(settings, route.app, route.env, route.slot ?? 'a');
+  return reloaded;
 }
 
 /** Stops serving an environment: its domains fall back to the 404 page. */
-export function removeRoute(settings: EdgeSettings, app: string, env: string): Promise<boolean> {
+export async function removeRoute(settings: EdgeSettings, app: string, env: string): Promise<boolean> {
   if (!isAppName(app)) throw new UserError(`the app name ${JSON.stringify(app)} is not valid`);
   if (!isDnsLabel(env)) throw new UserError(`the environment name ${JSON.stringify(env)} is not a DNS label`);
-  return replaceEnvFile(settings, envFileName(app, env), null, ownerLine(app, env));
+  const reloaded = await replaceEnvFile(settings, envFileName(app, env), null, ownerLine(app, env));
+  setLiveSlot(settings, app, env, null);
+  return reloaded;
 }
 
 /** Writes nginx.conf for these settings (ports, bind address); tested and reloaded like a route. */

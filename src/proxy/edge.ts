@@ -5,6 +5,7 @@
 
 import { errorMessage } from '../errors.js';
 import { applyRoute, removeRoute, writeMainConfig } from './apply.js';
+import { probeToken } from './files.js';
 import { withEdgeLock } from './lock.js';
 import { isNginxRunning, startNginx, stopNginx } from './nginx.js';
 import { validateSettings, type EdgeSettings, type Route } from './routes.js';
@@ -12,11 +13,14 @@ import { validateSettings, type EdgeSettings, type Route } from './routes.js';
 export type EdgeLog = (msg: string, fields?: Record<string, unknown>) => void;
 
 export class Edge {
+  readonly settings: EdgeSettings;
+
   constructor(
-    readonly settings: EdgeSettings,
+    settings: EdgeSettings,
     private readonly log: EdgeLog = () => undefined,
   ) {
     validateSettings(settings);
+    this.settings = settings.probeToken ? settings : { ...settings, probeToken: probeToken(settings.prefix) };
   }
 
   /** Brings nginx.conf up to date (reloading a running nginx if it changed) and starts nginx if it is not running. */
@@ -37,7 +41,7 @@ export class Edge {
   /** Returns whether the route changed (and nginx was reloaded). */
   async apply(route: Route): Promise<boolean> {
     const changed = await applyRoute(this.settings, route);
-    if (changed) this.log('edge route applied', { app: route.app, env: route.env, upstreams: route.upstreams.length, release: route.release });
+    this.log(changed ? 'edge route applied (reloaded)' : 'edge slot switched', { app: route.app, env: route.env, slot: route.slot ?? 'a', upstreams: route.upstreams.length, release: route.release });
     await this.start();
     return changed;
   }

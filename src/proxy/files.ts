@@ -4,11 +4,12 @@
 // renamed over it (rename is atomic within one directory).
 
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { UserError } from '../errors.js';
 import { basename, dirname, join } from 'node:path';
 import { edgePaths } from './paths.js';
 import { renderMainConfig } from './render.js';
-import type { EdgeSettings } from './routes.js';
+import { PROBE_TOKEN_PATTERN, type EdgeSettings } from './routes.js';
 
 /** Writes `text` to `path` atomically. The temporary name does not end in `.conf`, so nginx's `include envs/*.conf` never sees it. */
 export function writeFileAtomic(path: string, text: string): void {
@@ -24,6 +25,19 @@ export function writeFileAtomic(path: string, text: string): void {
   }
   closeSync(fd);
   renameSync(tmp, path);
+}
+
+/** The edge's probe token (see EdgeSettings.probeToken), made once per prefix and kept in it (0600). */
+export function probeToken(prefix: string): string {
+  mkdirSync(prefix, { recursive: true, mode: 0o755 });
+  const path = join(prefix, 'probe.token');
+  const existing = readIfExists(path)?.trim();
+  if (existing && PROBE_TOKEN_PATTERN.test(existing)) return existing;
+  const token = randomBytes(16).toString('hex');
+  const fd = openSync(path, 'w', 0o600);
+  writeSync(fd, `${token}\n`);
+  closeSync(fd);
+  return token;
 }
 
 /** The file's content, or null when it does not exist. */
@@ -43,9 +57,26 @@ export function readIfExists(path: string): string | null {
  */
 export function ensureLayout(settings: EdgeSettings): void {
   const p = edgePaths(settings);
-  for (const dir of [settings.prefix, p.logs, p.envs, p.temp]) mkdirSync(dir, { recursive: true, mode: 0o755 });
+  for (const dir of [settings.prefix, p.logs, p.envs, p.live, p.temp]) mkdirSync(dir, { recursive: true, mode: 0o755 });
   chmodSync(settings.prefix, 0o755);
   chmodSync(p.temp, 0o755);
+  chmodSync(p.live, 0o755); // nginx's workers (not root) stat the markers in it
+  assertWorkersCanReach(settings.prefix);
+}
+
+/**
+ * Root's nginx workers run as `nobody`: every directory above the prefix must let others
+ * through (x), or the live-slot marker is invisible to them and a switch would silently
+ * not happen. Said at start, with the directory to fix.
+ */
+function assertWorkersCanReach(prefix: string): void {
+  if (process.getuid?.() !== 0) return; // workers run as this same user
+  for (let dir = dirname(prefix); ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) {
+      throw new UserError(`nginx's workers (user nobody) cannot reach ${prefix}: ${dir} is not searchable by others (chmod o+x ${dir})`);
+    }
+    if (dirname(dir) === dir) return;
+  }
 }
 
 /** Writes nginx.conf when its content differs; returns whether it changed. */

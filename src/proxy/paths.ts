@@ -13,6 +13,8 @@ export interface EdgePaths {
   accessLog: string;
   /** One include file per environment. */
   envs: string;
+  /** Marker files `<app>--<env>.b`: present while slot b is live (nginx checks per request). */
+  live: string;
   /** Parent of the five *_temp_path directories (request bodies, buffered responses). */
   temp: string;
 }
@@ -26,6 +28,7 @@ export function edgePaths(settings: Pick<EdgeSettings, 'prefix'>): EdgePaths {
     errorLog: join(p, 'logs', 'error.log'),
     accessLog: join(p, 'logs', 'access.log'),
     envs: join(p, 'envs'),
+    live: join(p, 'live'),
     temp: join(p, 'temp'),
   };
 }

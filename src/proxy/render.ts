@@ -3,6 +3,7 @@
 // passed validateRoute/validateSettings; the renderer re-checks (cheap) so a
 // caller that forgot cannot produce an injectable file.
 
+import { join } from 'node:path';
 import { edgePaths } from './paths.js';
 import { hostPort, validateRoute, validateSettings, type EdgeSettings, type Route, type Upstream } from './routes.js';
 
@@ -17,9 +18,14 @@ export function envFileName(app: string, env: string): string {
   return `${app}--${env}.conf`;
 }
 
-export function upstreamName(app: string, env: string): string {
+export function upstreamName(app: string, env: string, slot: 'a' | 'b'): string {
   // `_` is allowed in neither name, so `__` cannot be ambiguous.
-  return `calma_${app}__${env}`;
+  return `calma_${app}__${env}__${slot}`;
+}
+
+/** The file whose presence makes slot b live (its absence, slot a). */
+export function liveMarkerName(app: string, env: string): string {
+  return `${app}--${env}.b`;
 }
 
 /** The first line of every environment file: which route owns it (file names alone could collide, `a--b` + `c` vs `a` + `b--c`). */
@@ -62,6 +68,12 @@ http {
                      '$request_time "$upstream_addr" $upstream_response_time $calma_request_id';
     # Buffered: one write per 64 KB (or per second) instead of one per request.
     access_log ${p.accessLog} calma buffer=64k flush=1s;
+
+    # The daemon's own probes (with its token) are told which replica answered, so a
+    # switch is verified on the new release; every other request gets no such header.
+    map $http_x_calma_probe $calma_probe_upstream {
+        default "";
+${settings.probeToken ? `        "${settings.probeToken}" $upstream_addr;\n` : ''}    }
 
     # "upgrade" for WebSockets; otherwise an empty Connection, which keeps the
     # upstream connection alive (the default "close" would defeat keepalive).
@@ -122,6 +134,7 @@ const PROXY_LOCATION = `        proxy_http_version 1.1;
         proxy_set_header X-Forwarded-Port $server_port;
         proxy_set_header X-Request-Id $calma_request_id;
         add_header X-Request-Id $calma_request_id always;
+        add_header X-Calma-Upstream $calma_probe_upstream always;
         proxy_connect_timeout 5s;
         proxy_send_timeout 60s;
         proxy_read_timeout 60s;
@@ -131,33 +144,52 @@ const PROXY_LOCATION = `        proxy_http_version 1.1;
         proxy_next_upstream_tries 3;
 `;
 
-/** One environment's include file: its upstream (all replicas, round-robin) and its server block. */
+/**
+ * One environment's include file: an upstream block per slot that has
+ * replicas (round-robin across them) and the server block. The live slot is
+ * deliberately not in the text: a release switch between the two slots
+ * leaves the file unchanged, so nginx is not reloaded (a reload closes idle
+ * client connections, which some clients see as failed requests).
+ */
 export function renderEnvironmentConfig(route: Route, settings: EdgeSettings): string {
   validateSettings(settings);
   validateRoute(route);
-  const name = upstreamName(route.app, route.env);
   const domains = sortedUnique(route.domains.map((d) => d.toLowerCase()), (d) => d);
-  const upstreams = sortedUnique(route.upstreams, (u) => hostPort(u.host, u.port));
-  const release = route.release === undefined ? '' : `# release ${route.release}\n`;
-  const head = `${ownerLine(route.app, route.env)}\n# Managed by calma: rewritten on every deployment, do not edit.\n${release}\n`;
+  const byHost = (list: Upstream[]): Upstream[] => sortedUnique(list, (u) => hostPort(u.host, u.port));
+  const liveSlot = route.slot ?? 'a';
+  const other = liveSlot === 'a' ? 'b' : 'a';
+  const slots = { [liveSlot]: byHost(route.upstreams), [other]: byHost(route.standby ?? []) } as Record<'a' | 'b', Upstream[]>;
+  const head = `${ownerLine(route.app, route.env)}\n# Managed by calma: rewritten when the environment's domains, port or replicas change, do not edit.\n\n`;
   // No domain: the environment is reachable by no name; an empty file keeps nginx from
   // treating it as a catch-all server ("server_name ''").
   if (domains.length === 0) return head;
-  const server = (location: string): string => `server {
+  const server = (preamble: string, location: string): string => `server {
     listen ${hostPort(settings.bindAddress, settings.httpPort)};
     server_name ${domains.join(' ')};
     client_max_body_size ${route.maxBodyBytes};
-
+${preamble}
     location / {
 ${location}    }
 }
 `;
-  if (upstreams.length === 0) {
+  if (slots[liveSlot].length === 0) {
     // No healthy replica: answer at once rather than wait on a connect timeout.
-    return head + server(`        default_type text/html;
+    return head + server('', `        default_type text/html;
         add_header Retry-After 5 always;
         return 503 '${UNAVAILABLE_PAGE}';
 `);
   }
-  return head + upstreamBlock(name, upstreams) + server(`        proxy_pass http://${name};\n${PROXY_LOCATION}`);
+  const name = (slot: 'a' | 'b'): string => upstreamName(route.app, route.env, slot);
+  const present = (['a', 'b'] as const).filter((slot) => slots[slot].length > 0);
+  const blocks = present.map((slot) => upstreamBlock(name(slot), slots[slot])).join('');
+  if (present.length === 1) return head + blocks + server('', `        proxy_pass http://${name(liveSlot)};\n${PROXY_LOCATION}`);
+  // Both slots: a per-request check of the marker file picks one. A variable naming a
+  // defined upstream block keeps that block's keepalive pool; nginx needs no resolver.
+  const marker = join(edgePaths(settings).live, liveMarkerName(route.app, route.env));
+  const pick = `    set $calma_upstream ${name('a')};
+    if (-f ${marker}) {
+        set $calma_upstream ${name('b')};
+    }
+`;
+  return head + blocks + server(pick, `        proxy_pass http://$calma_upstream;\n${PROXY_LOCATION}`);
 }

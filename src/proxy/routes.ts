@@ -20,8 +20,15 @@ export interface Route {
   env: string;
   /** Host names (RFC 1123; a leading `*.` is a wildcard). */
   domains: string[];
-  /** The healthy replicas; none means the environment answers 503. */
+  /** The healthy replicas of the live slot; none means the environment answers 503. */
   upstreams: Upstream[];
+  /**
+   * Which of the environment's two slots `upstreams` are in (default a), and
+   * the other slot's replicas. With both slots in the configuration, a switch
+   * only flips a marker file that nginx checks per request: no reload.
+   */
+  slot?: 'a' | 'b';
+  standby?: Upstream[];
   /** Request bodies beyond this are refused with 413 (0: no limit, as in nginx). */
   maxBodyBytes: number;
   /** The release being served, recorded in the file for whoever reads it. */
@@ -36,7 +43,11 @@ export interface EdgeSettings {
   httpsPort: number;
   /** IP literal to listen on: '0.0.0.0' in production, '127.0.0.1' in tests. */
   bindAddress: string;
+  /** The daemon's probes send it (X-Calma-Probe) and learn which replica answered (X-Calma-Upstream); no one else does. */
+  probeToken?: string;
 }
+
+export const PROBE_TOKEN_PATTERN = /^[A-Za-z0-9]{16,64}$/;
 
 export const DEFAULT_BIND_ADDRESS = '0.0.0.0';
 
@@ -77,6 +88,9 @@ export function validateRoute(route: Route): void {
   }
   if (!Array.isArray(route.upstreams)) refuse(`${where}: upstreams must be a list`);
   for (const u of route.upstreams) validateUpstream(u, where);
+  if (route.slot !== undefined && route.slot !== 'a' && route.slot !== 'b') refuse(`${where}: the slot ${show(route.slot)} is neither a nor b`);
+  if (route.standby !== undefined && !Array.isArray(route.standby)) refuse(`${where}: standby must be a list`);
+  for (const u of route.standby ?? []) validateUpstream(u, where);
   if (!Number.isSafeInteger(route.maxBodyBytes) || route.maxBodyBytes < 0) {
     refuse(`${where}: the maximum body size ${show(route.maxBodyBytes)} is not a whole number of bytes`);
   }
@@ -91,6 +105,7 @@ export function validateSettings(s: EdgeSettings): void {
   if (!isPort(s.httpsPort)) refuse(`the HTTPS port ${show(s.httpsPort)} is not a port (1-65535)`);
   if (s.httpPort === s.httpsPort) refuse(`the HTTP and HTTPS ports must differ (both ${s.httpPort})`);
   if (!isIpLiteral(s.bindAddress)) refuse(`the edge bind address ${show(s.bindAddress)} is not an IP address`);
+  if (s.probeToken !== undefined && !PROBE_TOKEN_PATTERN.test(s.probeToken)) refuse('the edge probe token must be 16-64 letters and digits');
 }
 
 /** `host:port` as nginx's `listen` and `server` want it: IPv6 in brackets. */

@@ -8,6 +8,16 @@ export interface EngineRelease extends RunningRelease {
   created: number;
 }
 
+/**
+ * Every fixed address the engine's calma containers hold, running or stopped (of any
+ * calma home), except the slot being deployed: its older releases share its addresses.
+ */
+export async function addressesInUse(docker: Docker, o: { except: { app: string; env: string; slot: string } }): Promise<Set<string>> {
+  const containers = await docker.listContainers({ all: true, filters: { label: ['calma.address'] } });
+  const own = (l: Record<string, string>): boolean => l['calma.app'] === o.except.app && l['calma.env'] === o.except.env && l['calma.slot'] === o.except.slot;
+  return new Set(containers.filter((c) => !own(c.Labels)).map((c) => c.Labels['calma.address'] ?? ''));
+}
+
 export async function listReleases(docker: Docker, app: string, env: string): Promise<EngineRelease[]> {
   const containers = await docker.listContainers({
     all: true,
@@ -17,13 +27,21 @@ export async function listReleases(docker: Docker, app: string, env: string): Pr
   for (const c of containers) {
     const id = c.Labels['calma.deployment'] ?? '';
     const name = (c.Names[0] ?? '').replace(/^\//, '');
-    const r = byDeployment.get(id) ?? { deploymentId: id, containers: [], running: false, release: c.Labels['calma.release'] ?? '', created: c.Created };
+    const slot = c.Labels['calma.slot'] === 'b' ? 'b' : 'a';
+    const port = Number(c.Labels['calma.port'] ?? 0);
+    const r = byDeployment.get(id) ?? { deploymentId: id, containers: [], addresses: [], slot, port, running: false, release: c.Labels['calma.release'] ?? '', created: c.Created };
+    // Kept in step with containers (same index), sorted together below.
     r.containers.push(name);
+    r.addresses.push(c.Labels['calma.address'] ?? '');
     r.running ||= c.State === 'running';
     r.created = Math.max(r.created, c.Created);
     byDeployment.set(id, r);
   }
-  for (const r of byDeployment.values()) r.containers.sort();
+  for (const r of byDeployment.values()) {
+    const pairs = r.containers.map((name, i) => [name, r.addresses[i] ?? ''] as const).sort((x, y) => x[0].localeCompare(y[0]));
+    r.containers = pairs.map((p) => p[0]);
+    r.addresses = pairs.map((p) => p[1]);
+  }
   // Deployment ids sort by time too; they break ties within the same second.
   return [...byDeployment.values()].sort((a, b) => b.created - a.created || b.deploymentId.localeCompare(a.deploymentId));
 }

@@ -11,6 +11,9 @@ export interface WebContainerSpec {
   env: string;
   deploymentId: string;
   release: string;
+  /** The edge slot this release goes into, and this replica's fixed address in it. */
+  slot: 'a' | 'b';
+  address: string;
   port: number;
   command: string[] | undefined;
   environment: Record<string, string>;
@@ -19,8 +22,18 @@ export interface WebContainerSpec {
   dns?: string[];
 }
 
-export function webLabels(s: Pick<WebContainerSpec, 'app' | 'env' | 'deploymentId' | 'release'>): Record<string, string> {
-  return { 'calma.app': s.app, 'calma.env': s.env, 'calma.deployment': s.deploymentId, 'calma.release': s.release, 'calma.role': 'web' };
+export function webLabels(s: Pick<WebContainerSpec, 'app' | 'env' | 'deploymentId' | 'release' | 'slot' | 'address' | 'port'>): Record<string, string> {
+  return {
+    'calma.app': s.app,
+    'calma.env': s.env,
+    'calma.deployment': s.deploymentId,
+    'calma.release': s.release,
+    'calma.role': 'web',
+    // Where the edge reaches it, readable from a container list without inspecting each one.
+    'calma.slot': s.slot,
+    'calma.address': s.address,
+    'calma.port': String(s.port),
+  };
 }
 
 /** Engine mounts for calma.yml volumes; the release command gets the same as the web containers. */
@@ -49,9 +62,8 @@ export async function startWebContainer(docker: Docker, s: WebContainerSpec): Pr
       RestartPolicy: { Name: 'unless-stopped' },
       ...(s.dns ? { Dns: s.dns } : {}),
     },
+    NetworkingConfig: { EndpointsConfig: { [EDGE_NETWORK]: { IPAMConfig: { IPv4Address: s.address } } } },
   });
   await container.start();
-  const info = await container.inspect();
-  const ip = info.NetworkSettings.Networks[EDGE_NETWORK]?.IPAddress ?? '';
-  return { id: container.id, ip };
+  return { id: container.id, ip: s.address };
 }

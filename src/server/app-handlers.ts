@@ -93,6 +93,7 @@ export function appsRemoveHandler(deps: AppOpsDeps): Handler<Api['appsRemove']> 
       deps.db.prepare('DELETE FROM deployments WHERE app = ?').run(app);
       deps.db.prepare('DELETE FROM releases WHERE app = ?').run(app);
       deps.db.prepare('DELETE FROM secrets WHERE app = ?').run(app);
+      deps.db.prepare('DELETE FROM edge_addresses WHERE app = ?').run(app);
     })();
     return { containers: containers.length, routes: envs.size, volumes: removedVolumes };
   };

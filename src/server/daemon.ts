@@ -2,12 +2,13 @@
 // (trusted, 0600) and optionally on TCP (tokens), and closes it all cleanly.
 // Signals are wired by the `calma server` command, not here, so tests and
 // embedders run and stop a daemon in-process.
-import { mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { api } from '../api/contract.js';
 import { UserError } from '../errors.js';
 import { openDb } from '../state/db.js';
+import { AddressBook } from '../state/addresses.js';
 import { Journal } from '../state/journal.js';
 import { SecretBox } from '../state/secret-box.js';
 import { connectDocker } from '../docker/client.js';
@@ -54,7 +55,10 @@ export function defaultSocketPath(home: string): string {
 export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const socketPath = opts.socketPath ?? defaultSocketPath(opts.home);
   const log = opts.log;
-  mkdirSync(opts.home, { recursive: true, mode: 0o700 });
+  mkdirSync(opts.home, { recursive: true, mode: 0o711 });
+  // Searchable, not readable, by others: the edge's workers (nobody) reach edge/ through it;
+  // what is secret inside (state.db, secret.key, the socket) has modes of its own.
+  chmodSync(opts.home, 0o711);
   await claimSocketPath(socketPath);
   const docker = await connectDocker();
   const edge = new Edge(opts.edge, (msg, fields) => log.info(fields ?? {}, msg));
@@ -66,7 +70,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   await reconcile({ docker, db, journal, edge: edgePort, log: (msg, fields) => log.info(fields ?? {}, msg) });
   const handlers = createHandlers({
     version: calmaVersion,
-    deploy: { home: opts.home, docker, db, journal, edge: edgePort, httpPort: opts.edge.httpPort, secrets: SecretBox.open(opts.home), ...(opts.dns ? { dns: opts.dns } : {}) },
+    deploy: { home: opts.home, docker, db, journal, addresses: new AddressBook(db), edge: edgePort, httpPort: opts.edge.httpPort, secrets: SecretBox.open(opts.home), ...(opts.dns ? { dns: opts.dns } : {}) },
   });
   const uploads = join(opts.home, 'uploads');
   const apps: FastifyInstance[] = [];

@@ -12,6 +12,7 @@ import { loadConfig } from '../config/load.js';
 import { deployRelease } from '../deploy/deploy-release.js';
 import type { EdgePort } from '../deploy/execute.js';
 import type { Db } from '../state/db.js';
+import type { AddressBook } from '../state/addresses.js';
 import type { Journal } from '../state/journal.js';
 import type { SecretBox } from '../state/secret-box.js';
 import { openSecrets } from '../state/secrets.js';
@@ -25,6 +26,7 @@ export interface DeployHandlerDeps {
   docker: Docker;
   db: Db;
   journal: Journal;
+  addresses: AddressBook;
   edge: EdgePort;
   /** The edge's public HTTP port, for the URLs shown to the user. */
   httpPort: number;
@@ -81,7 +83,7 @@ export function deployHandler(deps: DeployHandlerDeps, locks: KeyedLock): Stream
         send({ type: 'phase', name: 'deploy', detail: `${image} to ${env}` });
         const out = await deployRelease(
           { kind: 'deploy', env, image, version: report.version, commit: git?.sha ?? report.version, branch: git?.branch ?? '', config, appDir: work, secrets },
-          { docker: deps.docker, edge: deps.edge, journal: deps.journal, log: (line) => send({ type: 'log', line }), ...(deps.dns ? { dns: deps.dns } : {}) },
+          { docker: deps.docker, edge: deps.edge, journal: deps.journal, addresses: deps.addresses, log: (line) => send({ type: 'log', line }), ...(deps.dns ? { dns: deps.dns } : {}) },
         );
         send({ type: 'result', deploymentId: out.deploymentId, image, version: report.version, urls: urlsOf(environment.domains, deps.httpPort) });
       });

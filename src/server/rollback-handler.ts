@@ -41,7 +41,7 @@ export function rollbackHandler(deps: DeployHandlerDeps, locks: KeyedLock): Stre
         send({ type: 'phase', name: 'rollback', detail: `${app}/${env} from ${current.version} to ${target.version}` });
         const out = await deployRelease(
           { kind: 'rollback', env, image: target.image, version: target.version, commit: target.commit, branch: target.branch, config, appDir: '/', secrets: appSecrets(deps, app, config.secrets) },
-          { docker: deps.docker, edge: deps.edge, journal: deps.journal, log: (line) => send({ type: 'log', line }), ...(deps.dns ? { dns: deps.dns } : {}) },
+          { docker: deps.docker, edge: deps.edge, journal: deps.journal, addresses: deps.addresses, log: (line) => send({ type: 'log', line }), ...(deps.dns ? { dns: deps.dns } : {}) },
         );
         send({ type: 'result', deploymentId: out.deploymentId, image: target.image, version: target.version, urls: urlsOf(config.environments[env]?.domains ?? [], deps.httpPort) });
       });

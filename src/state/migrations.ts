@@ -58,4 +58,14 @@ export const migrations: readonly string[] = [
      updated_at TEXT NOT NULL,
      PRIMARY KEY (app, name)
    );`,
+  // Fixed addresses of web replicas on calma's network, one per (environment, slot, replica):
+  // the edge's upstream blocks name them, so a release switch needs no nginx reload.
+  `CREATE TABLE edge_addresses (
+     address TEXT PRIMARY KEY,
+     app TEXT NOT NULL,
+     env TEXT NOT NULL,
+     slot TEXT NOT NULL,
+     replica INTEGER NOT NULL,
+     UNIQUE (app, env, slot, replica)
+   );`,
 ];

@@ -9,6 +9,7 @@ import { Edge } from '../../src/proxy/edge.js';
 import { NginxEdgePort } from '../../src/deploy/nginx-edge.js';
 import { openDb, type Db } from '../../src/state/db.js';
 import { Journal } from '../../src/state/journal.js';
+import { AddressBook } from '../../src/state/addresses.js';
 import { followEngineStream, streamError } from '../../src/docker/progress-stream.js';
 import { fixturesDir } from './app-dir.js';
 import { freePort } from './auth-registry.js';
@@ -31,6 +32,7 @@ export interface TestEdge {
   httpPort: number;
   db: Db;
   journal: Journal;
+  addresses: AddressBook;
   close(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export async function startTestEdge(): Promise<TestEdge> {
     httpPort,
     db,
     journal: new Journal(db),
+    addresses: new AddressBook(db),
     close: async () => {
       await edge.stop();
       db.close();

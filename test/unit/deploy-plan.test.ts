@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planCompensation, planDeployment, type DeployTarget, type RunningRelease } from '../../src/deploy/plan.js';
+import { greenSlot, planCompensation, planDeployment, type DeployTarget, type RunningRelease, type Step } from '../../src/deploy/plan.js';
 
 const target: DeployTarget = {
   app: 'shop',
@@ -13,39 +13,64 @@ const target: DeployTarget = {
   releaseCommand: undefined,
   backup: false,
   keep: 2,
+  slot: 'a',
+  addresses: ['10.210.128.0', '10.210.128.1'],
+  standbyAddresses: ['10.210.128.2', '10.210.128.3'],
+  port: 3000,
 };
 const name = (r: number) => `calma-shop-production-dnew0001-${r}`;
+const ups = (...hosts: string[]) => hosts.map((host) => ({ host, port: 3000 }));
+const release = (id: string, slot: 'a' | 'b', running: boolean, containers: string[], addresses: string[]): RunningRelease => ({ deploymentId: id, containers, addresses, port: 3000, slot, running });
 
-test('first deployment: start, health, switch, verify; nothing to drain', () => {
+test('first deployment: start, health, switch, verify; the other slot is in the edge already, nothing to drain', () => {
   assert.deepEqual(planDeployment([], target, name), [
-    { kind: 'start', containers: [name(1), name(2)], image: 'shop:3f2a1b4c5d6e' },
-    { kind: 'health', containers: [name(1), name(2)], deadlineMs: 60_000 },
-    { kind: 'switch', containers: [name(1), name(2)] },
-    { kind: 'verify' },
+    { kind: 'start', containers: [name(1), name(2)], image: 'shop:3f2a1b4c5d6e', slot: 'a', addresses: ['10.210.128.0', '10.210.128.1'] },
+    { kind: 'health', containers: [name(1), name(2)], addresses: ['10.210.128.0', '10.210.128.1'], deadlineMs: 60_000 },
+    { kind: 'switch', containers: [name(1), name(2)], slot: 'a', live: ups('10.210.128.0', '10.210.128.1'), standby: ups('10.210.128.2', '10.210.128.3') },
+    { kind: 'verify', upstreams: ups('10.210.128.0', '10.210.128.1') },
   ]);
+});
+
+test('green goes into the slot blue is not in', () => {
+  assert.equal(greenSlot([]), 'a');
+  assert.equal(greenSlot([release('d2', 'a', true, ['x'], ['10.0.0.1'])]), 'b');
+  assert.equal(greenSlot([release('d3', 'b', true, ['y'], ['10.0.0.2']), release('d2', 'a', false, ['x'], ['10.0.0.1'])]), 'a');
+  assert.equal(greenSlot([release('d2', 'b', false, ['x'], ['10.0.0.1'])]), 'a', 'nothing serves: a');
 });
 
 test('redeploy: backup and release command run before the switch; blue drains, stops, and old releases beyond keep go', () => {
   const releases: RunningRelease[] = [
-    { deploymentId: 'dold0003', containers: ['b1', 'b2'], running: true },
-    { deploymentId: 'dold0002', containers: ['c1'], running: false },
-    { deploymentId: 'dold0001', containers: ['d1'], running: false },
+    release('dold0003', 'b', true, ['b1', 'b2'], ['10.210.128.2', '10.210.128.3']),
+    release('dold0002', 'a', false, ['c1'], ['10.210.128.0']),
+    release('dold0001', 'b', false, ['d1'], ['10.210.128.2']),
   ];
   const steps = planDeployment(releases, { ...target, backup: true, releaseCommand: ['./migrate'] }, name);
   assert.deepEqual(steps.map((s) => s.kind), ['backup', 'start', 'health', 'release', 'switch', 'verify', 'drain', 'stop', 'remove']);
   assert.deepEqual(steps[3], { kind: 'release', image: 'shop:3f2a1b4c5d6e', command: ['./migrate'] });
-  assert.deepEqual(steps[6], { kind: 'drain', containers: ['b1', 'b2'], ms: 30_000 });
+  // The standby slot is blue as it runs: the same addresses the edge had, so the file does not change.
+  assert.deepEqual(steps[4], { kind: 'switch', containers: [name(1), name(2)], slot: 'a', live: ups('10.210.128.0', '10.210.128.1'), standby: ups('10.210.128.2', '10.210.128.3') });
+  assert.deepEqual(steps[6], { kind: 'drain', containers: ['b1', 'b2'], upstreams: ups('10.210.128.2', '10.210.128.3'), ms: 30_000 });
   assert.deepEqual(steps[7], { kind: 'stop', containers: ['b1', 'b2'] });
   // keep 2: the serving one (about to become previous) and one more stay
   assert.deepEqual(steps[8], { kind: 'remove', containers: ['d1'] });
 });
 
-test('a failure before the switch removes green only; after it, traffic goes back to blue first', () => {
-  const start = { kind: 'start' as const, containers: ['g1', 'g2'], image: 'x' };
-  assert.deepEqual(planCompensation([start, { kind: 'health', containers: ['g1', 'g2'], deadlineMs: 1 }], ['b1']), [{ kind: 'remove', containers: ['g1', 'g2'] }]);
-  assert.deepEqual(planCompensation([start, { kind: 'switch', containers: ['g1', 'g2'] }], ['b1']), [
-    { kind: 'switch', containers: ['b1'] },
+test('a release left running in green\'s slot is stopped before green takes its addresses', () => {
+  const releases = [release('d3', 'b', true, ['b1'], ['10.0.0.2']), release('d2', 'a', true, ['a1'], ['10.0.0.1'])];
+  const steps = planDeployment(releases, { ...target, replicas: 1, addresses: ['10.0.0.1'], standbyAddresses: ['10.0.0.2'] }, name);
+  assert.deepEqual(steps[0], { kind: 'stop', containers: ['a1'] });
+  assert.equal(steps[1]?.kind, 'start');
+});
+
+test('a failure before the switch removes green only; after it, traffic goes back to blue\'s slot first', () => {
+  const start: Step = { kind: 'start', containers: ['g1', 'g2'], image: 'x', slot: 'a', addresses: ['10.0.0.1', '10.0.0.2'] };
+  const switched: Step = { kind: 'switch', containers: ['g1', 'g2'], slot: 'a', live: ups('10.0.0.1', '10.0.0.2'), standby: ups('10.0.0.9') };
+  assert.deepEqual(planCompensation([start, { kind: 'health', containers: ['g1', 'g2'], addresses: ['10.0.0.1', '10.0.0.2'], deadlineMs: 1 }], ['b1']), [{ kind: 'remove', containers: ['g1', 'g2'] }]);
+  assert.deepEqual(planCompensation([start, switched], ['b1']), [
+    { kind: 'switch', containers: ['b1'], slot: 'b', live: ups('10.0.0.9'), standby: ups('10.0.0.1', '10.0.0.2') },
     { kind: 'remove', containers: ['g1', 'g2'] },
   ]);
+  // No blue (a first deployment): the environment answers 503 rather than route to an empty slot.
+  assert.deepEqual(planCompensation([start, switched], [])[0], { kind: 'switch', containers: [], slot: 'a', live: [], standby: [] });
   assert.deepEqual(planCompensation([{ kind: 'backup' }], ['b1']), []);
 });

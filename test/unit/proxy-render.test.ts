@@ -5,6 +5,7 @@ import {
   UNAVAILABLE_PAGE,
   envFileName,
   renderEnvironmentConfig,
+  liveMarkerName,
   renderMainConfig,
   upstreamName,
 } from '../../src/proxy/render.js';
@@ -61,6 +62,12 @@ http {
     # Buffered: one write per 64 KB (or per second) instead of one per request.
     access_log /srv/calma/edge/logs/access.log calma buffer=64k flush=1s;
 
+    # The daemon's own probes (with its token) are told which replica answered, so a
+    # switch is verified on the new release; every other request gets no such header.
+    map $http_x_calma_probe $calma_probe_upstream {
+        default "";
+    }
+
     # "upgrade" for WebSockets; otherwise an empty Connection, which keeps the
     # upstream connection alive (the default "close" would defeat keepalive).
     map $http_upgrade $connection_upgrade {
@@ -99,6 +106,12 @@ http {
   );
 });
 
+test('with a probe token, only requests carrying it learn the upstream address', () => {
+  const text = renderMainConfig({ ...settings, probeToken: 'abcdef0123456789' });
+  assert.match(text, /^    map \$http_x_calma_probe \$calma_probe_upstream \{\n        default "";\n        "abcdef0123456789" \$upstream_addr;\n    \}$/m);
+  assert.throws(() => renderMainConfig({ ...settings, probeToken: 'short"; }' }), UserError);
+});
+
 test('the calma pages fit in a single-quoted nginx string without interpolation', () => {
   for (const page of [NOT_FOUND_PAGE, UNAVAILABLE_PAGE]) {
     assert.doesNotMatch(page, /['$\\\n]/);
@@ -110,10 +123,9 @@ test('an environment with two replicas: sorted, deduplicated, round-robin with k
   assert.equal(
     renderEnvironmentConfig(shop, settings),
     `# calma route app=shop env=production
-# Managed by calma: rewritten on every deployment, do not edit.
-# release build-12
+# Managed by calma: rewritten when the environment's domains, port or replicas change, do not edit.
 
-upstream calma_shop__production {
+upstream calma_shop__production__a {
     server 172.18.0.2:3000 max_fails=1 fail_timeout=5s;
     server 172.18.0.3:3000 max_fails=1 fail_timeout=5s;
     keepalive 32;
@@ -125,7 +137,7 @@ server {
     client_max_body_size 104857600;
 
     location / {
-        proxy_pass http://calma_shop__production;
+        proxy_pass http://calma_shop__production__a;
         proxy_http_version 1.1;
         proxy_set_header Host $host;
         proxy_set_header Upgrade $http_upgrade;
@@ -138,6 +150,7 @@ server {
         proxy_set_header X-Forwarded-Port $server_port;
         proxy_set_header X-Request-Id $calma_request_id;
         add_header X-Request-Id $calma_request_id always;
+        add_header X-Calma-Upstream $calma_probe_upstream always;
         proxy_connect_timeout 5s;
         proxy_send_timeout 60s;
         proxy_read_timeout 60s;
@@ -158,7 +171,7 @@ test('an environment without upstreams answers 503 itself, with no upstream bloc
   assert.equal(
     renderEnvironmentConfig(route, settings),
     `# calma route app=shop env=preview-login
-# Managed by calma: rewritten on every deployment, do not edit.
+# Managed by calma: rewritten when the environment's domains, port or replicas change, do not edit.
 
 server {
     listen 127.0.0.1:8080;
@@ -183,13 +196,41 @@ test('IPv6 addresses are bracketed; an environment without domains renders no se
   assert.match(renderMainConfig(v6), /^        listen \[::1\]:8443 ssl default_server;$/m);
   assert.equal(
     renderEnvironmentConfig({ ...shop, domains: [] }, settings),
-    '# calma route app=shop env=production\n# Managed by calma: rewritten on every deployment, do not edit.\n# release build-12\n\n',
+    "# calma route app=shop env=production\n# Managed by calma: rewritten when the environment's domains, port or replicas change, do not edit.\n\n",
   );
 });
 
 test('file and upstream names', () => {
   assert.equal(envFileName('shop', 'preview-login'), 'shop--preview-login.conf');
-  assert.equal(upstreamName('shop', 'preview-login'), 'calma_shop__preview-login');
+  assert.equal(upstreamName('shop', 'preview-login', 'b'), 'calma_shop__preview-login__b');
+  assert.equal(liveMarkerName('shop', 'preview-login'), 'shop--preview-login.b');
+});
+
+test('two slots: both upstream blocks, and a per-request marker check picks the live one', () => {
+  const a = [{ host: '10.210.128.1', port: 3000 }];
+  const b = [{ host: '10.210.128.2', port: 3000 }];
+  const liveA = renderEnvironmentConfig({ ...shop, upstreams: a, slot: 'a', standby: b }, settings);
+  const liveB = renderEnvironmentConfig({ ...shop, upstreams: b, slot: 'b', standby: a }, settings);
+  // The file does not say which slot is live: switching leaves it byte-identical (no reload).
+  assert.equal(liveB, liveA);
+  assert.match(liveA, /^upstream calma_shop__production__a \{\n    server 10\.210\.128\.1:3000 max_fails=1 fail_timeout=5s;\n    keepalive 32;\n\}$/m);
+  assert.match(liveA, /^upstream calma_shop__production__b \{\n    server 10\.210\.128\.2:3000 max_fails=1 fail_timeout=5s;\n    keepalive 32;\n\}$/m);
+  assert.ok(
+    liveA.includes(`    client_max_body_size 104857600;
+    set $calma_upstream calma_shop__production__a;
+    if (-f /srv/calma/edge/live/shop--production.b) {
+        set $calma_upstream calma_shop__production__b;
+    }
+
+    location / {
+        proxy_pass http://$calma_upstream;
+`),
+    liveA,
+  );
+  // A changed replica set is a different file (that change reloads nginx).
+  assert.notEqual(renderEnvironmentConfig({ ...shop, upstreams: [...a, { host: '10.210.128.3', port: 3000 }], slot: 'a', standby: b }, settings), liveA);
+  // A live slot with nothing healthy answers 503, whatever the standby holds.
+  assert.match(renderEnvironmentConfig({ ...shop, upstreams: [], slot: 'b', standby: a }, settings), /return 503/);
 });
 
 const refused: [string, Partial<Route>][] = [
@@ -210,6 +251,8 @@ const refused: [string, Partial<Route>][] = [
   ['upstream port 0', { upstreams: [{ host: '10.0.0.1', port: 0 }] }],
   ['upstream port 65536', { upstreams: [{ host: '10.0.0.1', port: 65536 }] }],
   ['upstream port fraction', { upstreams: [{ host: '10.0.0.1', port: 80.5 }] }],
+  ['standby host with a directive', { standby: [{ host: '10.0.0.1;}', port: 80 }] }],
+  ['slot that is neither a nor b', { slot: 'c' as 'a' }],
   ['negative body size', { maxBodyBytes: -1 }],
   ['body size with a unit', { maxBodyBytes: '10m' as unknown as number }],
   ['release with a newline', { release: 'v1\nreturn 200' }],
