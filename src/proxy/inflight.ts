@@ -9,6 +9,8 @@ export interface ConnectionTiming {
   /** Milliseconds since nginx last sent data on it (a request) and last received data (a response). */
   lastSentMs: number;
   lastReceivedMs: number;
+  /** Bytes of data received on it: none yet means its first request is still unanswered. */
+  bytesReceived: number;
 }
 
 /** The timings in `ss -tinH` output; ss leaves out a counter that is 0, which means "just now". */
@@ -17,18 +19,20 @@ export function parseSsTimings(output: string): ConnectionTiming[] {
   for (const line of output.split('\n')) {
     if (!/^\s/.test(line) || !/\brtt:/.test(line)) continue; // info lines are indented and carry rtt
     const field = (name: string): number => Number(new RegExp(`\\b${name}:(\\d+)`).exec(line)?.[1] ?? 0);
-    out.push({ lastSentMs: field('lastsnd'), lastReceivedMs: field('lastrcv') });
+    out.push({ lastSentMs: field('lastsnd'), lastReceivedMs: field('lastrcv'), bytesReceived: field('bytes_received') });
   }
   return out;
 }
 
 /**
- * A connection is busy while a request was sent after the last response bytes came
- * (the upstream is still working on it) or while data moved in the last `quietMs`
- * (a response still streaming). An idle keep-alive connection is neither.
+ * A connection is busy while its first request has no answer yet (nothing received; on a
+ * fresh connection both clocks start at the handshake, so they cannot tell), while a request
+ * was sent after the last response bytes came (the upstream is still working on it), or while
+ * data moved in the last `quietMs` (a response still streaming). An idle keep-alive
+ * connection is none of these.
  */
 export function isBusy(c: ConnectionTiming, quietMs: number): boolean {
-  return c.lastSentMs < c.lastReceivedMs || Math.min(c.lastSentMs, c.lastReceivedMs) < quietMs;
+  return c.bytesReceived === 0 || c.lastSentMs < c.lastReceivedMs || Math.min(c.lastSentMs, c.lastReceivedMs) < quietMs;
 }
 
 function ss(args: string[]): Promise<string> {

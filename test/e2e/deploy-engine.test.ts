@@ -91,4 +91,18 @@ describe('deploy engine', () => {
       assert.deepEqual(releases.map((r) => [r.release, r.running]), [['v2', true], ['v1', false]], 'green was removed, nothing else changed');
     });
   }
+  test('drain: a request in flight on blue at the switch finishes there, and the drain ends with it, not at web.drain', async () => {
+    assert.deepEqual(await getVia(te.httpPort, domain), { status: 200, body: 'v2\n' });
+    const slow = getVia(te.httpPort, domain, '/cgi-bin/slow').then((r) => ({ ...r, at: Date.now() }));
+    await new Promise((r) => setTimeout(r, 300));
+    const out = await deploy(input('v1'));
+    const settled = Date.now();
+    const { at, ...answer } = await slow;
+    assert.deepEqual(answer, { status: 200, body: 'slow v2\n' }, 'blue was not stopped under its request');
+    assert.ok(at <= settled, 'the deployment waited for the request before it ended');
+    const drain = te.journal.steps(out.deploymentId).find((s) => s.step === 'drain')!;
+    const drainMs = Date.parse(drain.finished_at!) - Date.parse(drain.started_at);
+    assert.ok(drainMs < 5000, `the drain ended with the request, before its 5 s cap: ${drainMs} ms`);
+    assert.deepEqual(await getVia(te.httpPort, domain), { status: 200, body: 'v1\n' });
+  });
 });
