@@ -1,7 +1,7 @@
 // calma as a user runs it: `calma server` under a private CALMA_HOME on free
 // loopback ports, and `calma deploy DIR`, each a child process of the bench.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './docker.js';
 import { cmd, freePort, onCleanup, sleep, stopPid, tempDir } from './run.js';
@@ -25,7 +25,11 @@ export async function startDaemon(): Promise<Daemon> {
   const args = [cliEntry, 'server', '--http-port', String(httpPort), '--https-port', String(httpsPort), '--edge-address', '127.0.0.1', '--app-dns', '127.0.0.1'];
   const child: ChildProcess = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let logs = '';
-  child.stderr!.on('data', (d: Buffer) => (logs = (logs + d.toString()).slice(-20_000)));
+  child.stderr!.on('data', (d: Buffer) => {
+    logs = (logs + d.toString()).slice(-20_000);
+    // BENCH_KEEP=1 keeps the daemon's home (see tempDir) with its whole log, to look into a run.
+    if (process.env.BENCH_KEEP) appendFileSync(join(home, 'daemon.log'), d);
+  });
   // Registered after tempDir's removal, so it runs before it: daemon first, then the nginx it left serving.
   onCleanup('calma daemon and its edge', async () => {
     await stopPid(child.pid, 10_000);

@@ -76,7 +76,7 @@ export function runMain(name: string, main: () => Promise<void>, limitMs = 600_0
 /** A temporary directory, removed at the end. Short, for unix socket paths. */
 export function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  onCleanup(`rm ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
+  onCleanup(`rm ${dir}`, () => (process.env.BENCH_KEEP ? undefined : rmSync(dir, { recursive: true, force: true })));
   return dir;
 }
 

@@ -17,7 +17,7 @@ export interface ConnectionTiming {
 export function parseSsTimings(output: string): ConnectionTiming[] {
   const out: ConnectionTiming[] = [];
   for (const line of output.split('\n')) {
-    if (!/^\s/.test(line) || !/\brtt:/.test(line)) continue; // info lines are indented and carry rtt
+    if (!/^\s/.test(line) || !/\bcwnd:/.test(line)) continue; // info lines are indented and carry cwnd (a SYN-SENT one has no rtt yet)
     const field = (name: string): number => Number(new RegExp(`\\b${name}:(\\d+)`).exec(line)?.[1] ?? 0);
     out.push({ lastSentMs: field('lastsnd'), lastReceivedMs: field('lastrcv'), bytesReceived: field('bytes_received') });
   }
@@ -46,7 +46,9 @@ export async function busyConnections(upstreams: readonly Upstream[], quietMs: n
   let busy = 0;
   for (const u of upstreams) {
     try {
-      const output = await ss(['-tinH', 'state', 'established', 'dst', hostPort(u.host, u.port)]);
+      // syn-sent too: a request whose connection is still being opened (a busy app's full
+      // accept queue drops SYNs for a second) is in flight as much as one being answered.
+      const output = await ss(['-tinH', 'state', 'established', 'state', 'syn-sent', 'dst', hostPort(u.host, u.port)]);
       busy += parseSsTimings(output).filter((c) => isBusy(c, quietMs)).length;
     } catch {
       return undefined;

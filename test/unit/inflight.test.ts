@@ -4,11 +4,13 @@ import { isBusy, parseSsTimings } from '../../src/proxy/inflight.js';
 
 // Two connections as `ss -tinH state established dst …` prints them: one awaiting its answer, one idle.
 const output = `0      0      127.0.0.1:56454 10.210.128.1:8080
-\t bbr wscale:10,10 rto:208 rtt:5.501/10.936 ato:40 mss:32768 bytes_sent:214 bytes_received:248 lastsnd:496 lastrcv:504 lastack:452 delivered:4 app_limited
+\t bbr wscale:10,10 rto:208 rtt:5.501/10.936 ato:40 mss:32768 cwnd:13 bytes_sent:214 bytes_received:248 lastsnd:496 lastrcv:504 lastack:452 delivered:4 app_limited
 0      0      127.0.0.1:56460 10.210.128.1:8080
-\t bbr wscale:10,10 rto:208 rtt:0.05/0.02 ato:40 mss:32768 bytes_received:377 lastsnd:3500 lastrcv:496 lastack:496 delivered:4
+\t bbr wscale:10,10 rto:208 rtt:0.05/0.02 ato:40 mss:32768 cwnd:13 bytes_received:377 lastsnd:3500 lastrcv:496 lastack:496 delivered:4
 0      0      127.0.0.1:56470 10.210.128.1:8080
-\t bbr wscale:10,10 rto:208 rtt:0.05/0.02 ato:40 mss:32768 lastsnd:12 lastack:3
+\t bbr wscale:10,10 rto:208 rtt:0.05/0.02 ato:40 mss:32768 cwnd:10 lastsnd:12 lastack:3
+SYN-SENT 0      1      10.210.0.1:44930 10.210.128.1:8080
+\t bbr rto:1000 mss:524 pmtu:1500 rcvmss:88 advmss:1460 cwnd:10 segs_out:1 bbr:(bw:0bps,mrtt:0) lastsnd:500 lastrcv:500 lastack:500 app_limited unacked:1
 `;
 
 test('ss output: one timing per connection; a counter ss leaves out is 0 (just now)', () => {
@@ -16,6 +18,7 @@ test('ss output: one timing per connection; a counter ss leaves out is 0 (just n
     { lastSentMs: 496, lastReceivedMs: 504, bytesReceived: 248 },
     { lastSentMs: 3500, lastReceivedMs: 496, bytesReceived: 377 },
     { lastSentMs: 12, lastReceivedMs: 0, bytesReceived: 0 },
+    { lastSentMs: 500, lastReceivedMs: 500, bytesReceived: 0 },
   ]);
   assert.deepEqual(parseSsTimings(''), []);
 });
