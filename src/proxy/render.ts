@@ -163,18 +163,18 @@ export function renderEnvironmentConfig(route: Route, settings: EdgeSettings): s
   // No domain: the environment is reachable by no name; an empty file keeps nginx from
   // treating it as a catch-all server ("server_name ''").
   if (domains.length === 0) return head;
-  const server = (preamble: string, location: string): string => `server {
+  const server = (location: string): string => `server {
     listen ${hostPort(settings.bindAddress, settings.httpPort)};
     server_name ${domains.join(' ')};
     client_max_body_size ${route.maxBodyBytes};
-${preamble}
+
     location / {
 ${location}    }
 }
 `;
   if (slots[liveSlot].length === 0) {
     // No healthy replica: answer at once rather than wait on a connect timeout.
-    return head + server('', `        default_type text/html;
+    return head + server(`        default_type text/html;
         add_header Retry-After 5 always;
         return 503 '${UNAVAILABLE_PAGE}';
 `);
@@ -182,14 +182,15 @@ ${location}    }
   const name = (slot: 'a' | 'b'): string => upstreamName(route.app, route.env, slot);
   const present = (['a', 'b'] as const).filter((slot) => slots[slot].length > 0);
   const blocks = present.map((slot) => upstreamBlock(name(slot), slots[slot])).join('');
-  if (present.length === 1) return head + blocks + server('', `        proxy_pass http://${name(liveSlot)};\n${PROXY_LOCATION}`);
-  // Both slots: a per-request check of the marker file picks one. A variable naming a
-  // defined upstream block keeps that block's keepalive pool; nginx needs no resolver.
+  if (present.length === 1) return head + blocks + server(`        proxy_pass http://${name(liveSlot)};\n${PROXY_LOCATION}`);
+  // Both slots: a per-request check of the marker file picks one. Each branch names its
+  // block directly (not through a variable, which nginx would look up among all upstream
+  // blocks per request: slow with a thousand apps); the if-branch inherits the headers below.
   const marker = join(edgePaths(settings).live, liveMarkerName(route.app, route.env));
-  const pick = `    set $calma_upstream ${name('a')};
-    if (-f ${marker}) {
-        set $calma_upstream ${name('b')};
-    }
+  const pick = `        if (-f ${marker}) {
+            proxy_pass http://${name('b')};
+        }
+        proxy_pass http://${name('a')};
 `;
-  return head + blocks + server(pick, `        proxy_pass http://$calma_upstream;\n${PROXY_LOCATION}`);
+  return head + blocks + server(pick + PROXY_LOCATION);
 }

@@ -217,13 +217,13 @@ test('two slots: both upstream blocks, and a per-request marker check picks the 
   assert.match(liveA, /^upstream calma_shop__production__b \{\n    server 10\.210\.128\.2:3000 max_fails=1 fail_timeout=5s;\n    keepalive 32;\n\}$/m);
   assert.ok(
     liveA.includes(`    client_max_body_size 104857600;
-    set $calma_upstream calma_shop__production__a;
-    if (-f /srv/calma/edge/live/shop--production.b) {
-        set $calma_upstream calma_shop__production__b;
-    }
 
     location / {
-        proxy_pass http://$calma_upstream;
+        if (-f /srv/calma/edge/live/shop--production.b) {
+            proxy_pass http://calma_shop__production__b;
+        }
+        proxy_pass http://calma_shop__production__a;
+        proxy_http_version 1.1;
 `),
     liveA,
   );
