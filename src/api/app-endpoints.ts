@@ -1,7 +1,7 @@
 // The endpoints on what runs: secrets, logs, exec and removal.
 import { z } from 'zod';
 import { endpoint, streamEndpoint, queryNumber } from './define.js';
-import { appName, envName, secretName } from './fields.js';
+import { appName, envName, secretName, serviceName } from './fields.js';
 
 export const appEndpoints = {
   secretsList: endpoint({
@@ -35,7 +35,12 @@ export const appEndpoints = {
     summary: "the output of the serving release's containers; with follow, until the client leaves",
     access: 'read',
     params: z.object({ app: appName }),
-    query: z.object({ env: envName.default('production'), follow: z.enum(['0', '1']).default('0'), tail: queryNumber(z.number().int().min(0).max(100000)).default(100) }),
+    query: z.object({
+      env: envName.default('production'),
+      service: serviceName.optional(),
+      follow: z.enum(['0', '1']).default('0'),
+      tail: queryNumber(z.number().int().min(0).max(100000)).default(100),
+    }),
     event: z.discriminatedUnion('type', [z.object({ type: z.literal('line'), container: z.string(), line: z.string() }), z.object({ type: z.literal('end') })]),
   }),
   exec: streamEndpoint({
@@ -44,7 +49,7 @@ export const appEndpoints = {
     summary: 'run a command in a container of the serving release and stream its output',
     access: 'deploy',
     params: z.object({ app: appName }),
-    body: z.object({ env: envName.default('production'), command: z.array(z.string()).min(1).max(256) }),
+    body: z.object({ env: envName.default('production'), service: serviceName.optional(), command: z.array(z.string()).min(1).max(256) }),
     event: z.discriminatedUnion('type', [
       z.object({ type: z.literal('output'), data: z.string() }),
       z.object({ type: z.literal('exit'), code: z.number().int() }),

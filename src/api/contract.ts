@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { endpoint, scopeSchema, streamEndpoint, queryNumber } from './define.js';
 import { appEndpoints } from './app-endpoints.js';
+import { dataEndpoints } from './data-endpoints.js';
 import { deployEndpoints } from './deploy-endpoints.js';
 
 export * from './define.js';
@@ -36,6 +37,6 @@ const coreEndpoints = {
   }),
 } as const;
 
-export const api = { ...coreEndpoints, ...deployEndpoints, ...appEndpoints } as const;
+export const api = { ...coreEndpoints, ...deployEndpoints, ...appEndpoints, ...dataEndpoints } as const;
 
 export type Api = typeof api;

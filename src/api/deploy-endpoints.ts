@@ -27,7 +27,7 @@ export const deployEndpoints = {
     summary: 'deploy the previous (or the named) release again, health-gated like any deployment',
     access: 'deploy',
     params: z.object({ app: appName }),
-    body: z.object({ env: envName.default('production'), release: z.string().max(80).optional() }),
+    body: z.object({ env: envName.default('production'), release: z.string().max(80).optional(), withData: z.boolean().default(false) }),
     event: deployEvent,
   }),
   releases: endpoint({

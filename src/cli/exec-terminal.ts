@@ -4,7 +4,7 @@
 import { api } from '../api/contract.js';
 import { clientFromEnv } from './client.js';
 
-export async function execInTerminal(app: string, env: string, command: string[]): Promise<number> {
+export async function execInTerminal(app: string, env: string, command: string[], service?: string): Promise<number> {
   const client = clientFromEnv();
   const q = new URLSearchParams({
     env,
@@ -12,6 +12,7 @@ export async function execInTerminal(app: string, env: string, command: string[]
     rows: String(process.stdout.rows ?? 24),
     cols: String(process.stdout.columns ?? 80),
     term: process.env.TERM ?? 'xterm',
+    ...(service ? { service } : {}),
   });
   const { socket, headers } = await client.upgrade(`/v1/apps/${encodeURIComponent(app)}/exec-tty?${q.toString()}`, 'calma-exec');
   const execId = String(headers['calma-exec-id'] ?? '');

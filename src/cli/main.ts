@@ -10,6 +10,7 @@ import { registerHistory } from './commands/history.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerSecrets } from './commands/secrets.js';
 import { registerAppOps } from './commands/app-ops.js';
+import { registerData } from './commands/data.js';
 import { registerServer } from './commands/server.js';
 import { handleError } from './handle-error.js';
 
@@ -31,6 +32,7 @@ export function createProgram(): Command {
   registerHistory(program);
   registerSecrets(program);
   registerAppOps(program);
+  registerData(program);
   registerServer(program);
   return program;
 }

@@ -10,7 +10,12 @@ import { addressesInUse, listReleases } from '../runtime/releases.js';
 import type { AddressBook } from '../state/addresses.js';
 import { newDeploymentId, webContainerName } from '../runtime/names.js';
 import type { Journal } from '../state/journal.js';
-import { executeDeployment, type EdgePort, type WebSpec } from './execute.js';
+import { executeDeployment, type EdgePort, type ExecutorDeps, type WebSpec } from './execute.js';
+import { restoreSnapshot } from '../backup/restore.js';
+import { takeBackup } from '../backup/take.js';
+import { ensureServices, envNetworkName, listServices } from '../runtime/services.js';
+import type { BackupStore } from '../state/backups.js';
+import { backupRequest, hasBackupWork, serviceSpecs } from './data.js';
 import { greenSlot, planDeployment, servingContainers, type DeployTarget } from './plan.js';
 
 /** Stopped releases kept for rollback besides the serving one. */
@@ -28,6 +33,8 @@ export interface ReleaseInput {
   /** Where relative bind mounts in calma.yml are resolved from. */
   appDir: string;
   secrets: Record<string, string>;
+  /** `calma rollback --with-data`: this backup's data is restored before the release starts. */
+  restoreBackup?: string;
 }
 
 export interface DeployDeps {
@@ -36,6 +43,8 @@ export interface DeployDeps {
   journal: Journal;
   addresses: AddressBook;
   log: (line: string) => void;
+  /** Where backups are written; without it a deployment takes none. */
+  backups?: { home: string; store: BackupStore };
   /** Engine DNS for app containers (tests keep lookups on loopback). */
   dns?: string[];
 }
@@ -64,7 +73,9 @@ export async function deployRelease(input: ReleaseInput, deps: DeployDeps): Prom
     healthDeadlineMs: config.web.healthcheck.deadline,
     drainMs: config.web.drain,
     releaseCommand: config.release,
-    backup: false,
+    backup: deps.backups !== undefined && hasBackupWork(config) && releases.some((r) => r.running),
+    services: Object.keys(config.services).length > 0 || (await listServices(deps.docker, app, env)).length > 0,
+    ...(input.restoreBackup ? { restoreBackup: input.restoreBackup } : {}),
     keep: RELEASES_KEPT,
     slot,
     addresses,
@@ -88,13 +99,32 @@ export async function deployRelease(input: ReleaseInput, deps: DeployDeps): Prom
     maxBodyBytes: config.web.max_body,
     releaseTimeoutMs: RELEASE_TIMEOUT_MS,
     ...(deps.dns ? { dns: deps.dns } : {}),
+    ...(Object.keys(config.services).length > 0 ? { network: envNetworkName(app, env) } : {}),
   };
   const releaseId = `${app}:${env}:${input.version}`;
   deps.journal.recordRelease({ id: releaseId, app, env, image: input.image, version: input.version, commit: input.commit, branch: input.branch, configJson: JSON.stringify(config) });
   deps.journal.startDeployment({ id: deploymentId, app, env, releaseId, previousReleaseId: releases.find((r) => r.running)?.release, kind: input.kind });
   deps.log(`deployment ${deploymentId}: ${input.kind} ${input.image} to ${app}/${env} (${steps.map((s) => s.kind).join(' → ')})`);
+  const live = releases.find((r) => r.running);
+  const backupDeps = deps.backups && { docker: deps.docker, home: deps.backups.home, store: deps.backups.store, log: deps.log };
+  const executor: ExecutorDeps = {
+    ...deps,
+    services: () => ensureServices(deps.docker, app, env, serviceSpecs(config), { log: deps.log, ...(deps.dns ? { dns: deps.dns } : {}) }),
+    ...(backupDeps
+      ? {
+          backup: async () => {
+            const manifest = await takeBackup(backupDeps, backupRequest(config, env, live?.release ?? input.version, 'deploy'));
+            backupDeps.store.linkDeployment(deploymentId, manifest.id);
+            return manifest.id;
+          },
+          restoreData: async (id: string) => {
+            await restoreSnapshot(backupDeps, app, env, id);
+          },
+        }
+      : {}),
+  };
   try {
-    await executeDeployment(steps, target, web, servingContainers(releases), deps);
+    await executeDeployment(steps, target, web, servingContainers(releases), executor);
   } catch (e) {
     const reason = errorMessage(e);
     deps.journal.finishDeployment(deploymentId, 'failed', reason);

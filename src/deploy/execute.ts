@@ -32,6 +32,8 @@ export interface WebSpec {
   maxBodyBytes: number;
   releaseTimeoutMs: number;
   dns?: string[];
+  /** The environment's private network (where its services are), joined besides calma-edge. */
+  network?: string;
 }
 
 export interface ExecutorDeps {
@@ -39,7 +41,11 @@ export interface ExecutorDeps {
   edge: EdgePort;
   journal: Journal;
   log: (line: string) => void;
-  backup?: () => Promise<void>;
+  /** Takes the pre-deployment backup; returns its id (what a `restore` step puts back). */
+  backup?: () => Promise<string>;
+  /** Brings the environment's services in line with the configuration. */
+  services?: () => Promise<void>;
+  restoreData?: (backupId: string) => Promise<void>;
   health?: Partial<HealthDeps>;
 }
 

@@ -2,7 +2,7 @@
 // the ordered steps that move traffic without a failed request. The executor
 // applies and journals them; this file decides only what and in which order.
 //
-//   backup -> start green -> health -> release -> switch -> verify -> drain -> stop blue -> prune
+//   backup -> services -> start green -> health -> release -> switch -> verify -> drain -> stop blue -> prune
 //
 // Nothing before `switch` touches what serves users, so a failure there only
 // has to remove green. Blue is stopped, never removed, so a rollback can start
@@ -37,6 +37,10 @@ export interface DeployTarget {
   drainMs: number;
   releaseCommand: string[] | undefined;
   backup: boolean;
+  /** Whether the environment has services to bring in line (start, recreate, remove). */
+  services: boolean;
+  /** A backup to restore before green starts (`calma rollback --with-data`). */
+  restoreBackup?: string;
   /** Releases kept (stopped) for rollback, besides the one serving. */
   keep: number;
   /** Green's slot (see greenSlot) and one reserved address per replica in it. */
@@ -49,6 +53,9 @@ export interface DeployTarget {
 
 export type Step =
   | { kind: 'backup' }
+  | { kind: 'services' }
+  /** Put back a backup's data: the named one (a rollback with its data), or, as compensation, the one this deployment took. */
+  | { kind: 'restore'; backupId?: string }
   | { kind: 'start'; containers: string[]; image: string; slot: Slot; addresses: string[] }
   | { kind: 'health'; containers: string[]; addresses: string[]; deadlineMs: number }
   | { kind: 'release'; image: string; command: string[] }
@@ -77,6 +84,8 @@ export function planDeployment(releases: readonly RunningRelease[], target: Depl
   // A release still running in green's slot (left by an interruption) holds green's addresses; it serves nothing.
   const strays = releases.filter((r) => r.running && r !== live && r.slot === target.slot).flatMap((r) => r.containers);
   if (strays.length > 0) steps.push({ kind: 'stop', containers: strays });
+  if (target.services) steps.push({ kind: 'services' });
+  if (target.restoreBackup) steps.push({ kind: 'restore', backupId: target.restoreBackup });
   steps.push({ kind: 'start', containers: green, image: target.image, slot: target.slot, addresses: target.addresses });
   steps.push({ kind: 'health', containers: green, addresses: target.addresses, deadlineMs: target.healthDeadlineMs });
   // The release command runs in a one-off container of the new image, beside green, before traffic moves.
@@ -129,6 +138,9 @@ export function planCompensation(done: readonly Step[], blue: readonly string[])
     const back: Slot = switched.slot === 'a' ? 'b' : 'a';
     steps.push(blue.length > 0 ? { kind: 'switch', containers: [...blue], slot: back, live: switched.standby, standby: switched.live } : { kind: 'switch', containers: [], slot: switched.slot, live: [], standby: [] });
   }
+  // The release command (migrations) ran, even if it failed half-way: the data goes back to
+  // what the backup saved, so the old release meets the data it knew.
+  if (done.some((s) => s.kind === 'backup') && done.some((s) => s.kind === 'release')) steps.push({ kind: 'restore' });
   if (started) steps.push({ kind: 'remove', containers: started.containers });
   return steps;
 }

@@ -3,10 +3,10 @@
 // was already switched to and verified, and undone otherwise; then every
 // environment's route is rewritten from the containers that really answer.
 import type Docker from 'dockerode';
-import type { CalmaConfig } from '../config/schema.js';
 import { listReleases } from '../runtime/releases.js';
 import { AddressBook } from '../state/addresses.js';
 import type { Db } from '../state/db.js';
+import { releaseConfig } from '../state/history.js';
 import type { Journal } from '../state/journal.js';
 import type { EdgePort } from './execute.js';
 import { httpProbe } from './health.js';
@@ -60,11 +60,8 @@ async function removeOneOffs(docker: Docker): Promise<void> {
 async function rewriteRoute(deps: ReconcileDeps, app: string, env: string): Promise<void> {
   const releases = await listReleases(deps.docker, app, env);
   const serving = liveRelease(releases);
-  const row = serving
-    ? (deps.db.prepare('SELECT config_json AS configJson FROM releases WHERE app = ? AND env = ? AND version = ?').get(app, env, serving.release) as { configJson: string } | undefined)
-    : undefined;
-  if (!serving || !row) return;
-  const config = JSON.parse(row.configJson) as CalmaConfig;
+  const config = serving && releaseConfig(deps.db, app, env, serving.release);
+  if (!serving || !config) return;
   const upstreams = [];
   for (const [i, name] of serving.containers.entries()) {
     const info = await deps.docker.getContainer(name).inspect();

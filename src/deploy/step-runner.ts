@@ -12,6 +12,9 @@ import type { DeployTarget, Step } from './plan.js';
 
 /** How each kind of step acts on the engine and the edge. */
 export class StepRunner {
+  /** The backup this deployment took, once it has. */
+  private backupId: string | undefined;
+
   constructor(
     private readonly target: DeployTarget,
     private readonly web: WebSpec,
@@ -23,7 +26,16 @@ export class StepRunner {
     switch (step.kind) {
       case 'backup':
         if (!this.deps.backup) throw new Error('a backup step was planned but no backup is configured');
-        return this.deps.backup();
+        this.backupId = await this.deps.backup();
+        return;
+      case 'services':
+        if (!this.deps.services) throw new Error('a services step was planned but no services are configured');
+        return this.deps.services();
+      case 'restore': {
+        const id = step.backupId ?? this.backupId;
+        if (!this.deps.restoreData || id === undefined) throw new Error('nothing to restore: this deployment took no backup');
+        return this.deps.restoreData(id);
+      }
       case 'start':
         for (const [i, name] of step.containers.entries()) {
           const address = step.addresses[i];
@@ -114,7 +126,8 @@ export class StepRunner {
       timeoutMs: this.web.releaseTimeoutMs,
       labels: { 'calma.app': this.target.app, 'calma.env': this.target.env, 'calma.deployment': this.target.deploymentId, 'calma.role': 'release' },
       env: Object.entries(this.web.environment).map(([k, v]) => `${k}=${v}`),
-      hostConfig: { NetworkMode: EDGE_NETWORK, Mounts: volumeMounts(this.web.volumes, this.target.app), ...(this.web.dns ? { Dns: this.web.dns } : {}) },
+      // On the environment's network when it has one: migrations reach the services by name.
+      hostConfig: { NetworkMode: this.web.network ?? EDGE_NETWORK, Mounts: volumeMounts(this.web.volumes, this.target.app), ...(this.web.dns ? { Dns: this.web.dns } : {}) },
       onLine: (l) => this.deps.log(`release | ${l}`),
     });
     const tail = result.lastLines.map((l) => `  | ${l}`);

@@ -20,6 +20,8 @@ export interface WebContainerSpec {
   volumes: readonly VolumeSpec[];
   /** Extra engine settings for tests (e.g. Dns). */
   dns?: string[];
+  /** A second network to join (the environment's, where its services answer by name). */
+  network?: string;
 }
 
 export function webLabels(s: Pick<WebContainerSpec, 'app' | 'env' | 'deploymentId' | 'release' | 'slot' | 'address' | 'port'>): Record<string, string> {
@@ -64,6 +66,7 @@ export async function startWebContainer(docker: Docker, s: WebContainerSpec): Pr
     },
     NetworkingConfig: { EndpointsConfig: { [EDGE_NETWORK]: { IPAMConfig: { IPv4Address: s.address } } } },
   });
+  if (s.network) await docker.getNetwork(s.network).connect({ Container: container.id });
   await container.start();
   return { id: container.id, ip: s.address };
 }

@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import type { Api } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
 import type { EdgePort } from '../deploy/execute.js';
-import { servingContainerNames } from './serving.js';
+import { targetContainerNames } from './serving.js';
 import { lineSplitter } from '../runtime/line-splitter.js';
 import type { Db } from '../state/db.js';
 import type { Handler } from './handlers.js';
@@ -17,7 +17,7 @@ export interface AppOpsDeps {
 
 export function logsHandler(deps: AppOpsDeps): Handler<Api['logs']> {
   return async ({ params, query }, ctx, emit) => {
-    const names = await servingContainerNames(deps.docker, params.app, query.env);
+    const names = await targetContainerNames(deps.docker, params.app, query.env, query.service);
     let chain = Promise.resolve();
     await Promise.all(
       names.map(async (name) => {
@@ -52,7 +52,7 @@ export function logsHandler(deps: AppOpsDeps): Handler<Api['logs']> {
 
 export function execHandler(deps: AppOpsDeps): Handler<Api['exec']> {
   return async ({ params, body }, _ctx, emit) => {
-    const [name] = await servingContainerNames(deps.docker, params.app, body.env);
+    const [name] = await targetContainerNames(deps.docker, params.app, body.env, body.service);
     const exec = await deps.docker.getContainer(name!).exec({ Cmd: body.command, AttachStdout: true, AttachStderr: true, Tty: false });
     const stream = await exec.start({ hijack: true, stdin: false });
     let chain = Promise.resolve();
@@ -79,6 +79,9 @@ export function appsRemoveHandler(deps: AppOpsDeps): Handler<Api['appsRemove']> 
     // Routes first: the edge stops sending traffic before the containers go.
     for (const env of envs) await deps.edge.remove(app, env);
     for (const c of containers) await deps.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    // The environments' private networks (where services were) go with the containers.
+    const networks = await deps.docker.listNetworks({ filters: { label: [`calma.app=${app}`] } });
+    for (const n of networks) await deps.docker.getNetwork(n.Id).remove().catch(() => undefined);
     const removedVolumes: string[] = [];
     if (query.volumes === '1') {
       // Named volumes are `<app>_<name>`; app names have no underscore, so the prefix is the app's alone.

@@ -9,6 +9,7 @@ import { api } from '../api/contract.js';
 import { UserError } from '../errors.js';
 import { openDb } from '../state/db.js';
 import { AddressBook } from '../state/addresses.js';
+import { BackupStore } from '../state/backups.js';
 import { Journal } from '../state/journal.js';
 import { SecretBox } from '../state/secret-box.js';
 import { connectDocker } from '../docker/client.js';
@@ -70,7 +71,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   await reconcile({ docker, db, journal, edge: edgePort, log: (msg, fields) => log.info(fields ?? {}, msg) });
   const handlers = createHandlers({
     version: calmaVersion,
-    deploy: { home: opts.home, docker, db, journal, addresses: new AddressBook(db), edge: edgePort, httpPort: opts.edge.httpPort, secrets: SecretBox.open(opts.home), ...(opts.dns ? { dns: opts.dns } : {}) },
+    deploy: { home: opts.home, docker, db, journal, addresses: new AddressBook(db), backups: new BackupStore(db), edge: edgePort, httpPort: opts.edge.httpPort, secrets: SecretBox.open(opts.home), ...(opts.dns ? { dns: opts.dns } : {}) },
   });
   const uploads = join(opts.home, 'uploads');
   const apps: FastifyInstance[] = [];

@@ -13,6 +13,9 @@ import { deployRelease } from '../deploy/deploy-release.js';
 import type { EdgePort } from '../deploy/execute.js';
 import type { Db } from '../state/db.js';
 import type { AddressBook } from '../state/addresses.js';
+import type { BackupStore } from '../state/backups.js';
+import type { DeployDeps } from '../deploy/deploy-release.js';
+import { withEnvFiles } from '../config/env-file.js';
 import type { Journal } from '../state/journal.js';
 import type { SecretBox } from '../state/secret-box.js';
 import { openSecrets } from '../state/secrets.js';
@@ -27,6 +30,7 @@ export interface DeployHandlerDeps {
   db: Db;
   journal: Journal;
   addresses: AddressBook;
+  backups: BackupStore;
   edge: EdgePort;
   /** The edge's public HTTP port, for the URLs shown to the user. */
   httpPort: number;
@@ -36,6 +40,19 @@ export interface DeployHandlerDeps {
 
 export function urlsOf(domains: readonly string[], httpPort: number): string[] {
   return domains.map((d) => `http://${d}${httpPort === 80 ? '' : `:${httpPort}`}/`);
+}
+
+/** What a deployment (deploy, rollback, restore) needs of the daemon, its output going to `log`. */
+export function releaseDeps(deps: DeployHandlerDeps, log: (line: string) => void): DeployDeps {
+  return {
+    docker: deps.docker,
+    edge: deps.edge,
+    journal: deps.journal,
+    addresses: deps.addresses,
+    backups: { home: deps.home, store: deps.backups },
+    log,
+    ...(deps.dns ? { dns: deps.dns } : {}),
+  };
 }
 
 /** The values of the secrets calma.yml names; one that is not set stops the deployment before anything is built. */
@@ -52,7 +69,8 @@ export function deployHandler(deps: DeployHandlerDeps, locks: KeyedLock): Stream
     const work = mkdtempSync(join(deps.home, 'work', 'deploy-'));
     try {
       await extractUpload(body.path, work);
-      const { config } = loadConfig(work);
+      // env_file values are read now, while the app directory exists, and kept with the release.
+      const config = withEnvFiles(loadConfig(work).config, work);
       const env = query.env;
       const environment = config.environments[env];
       if (!environment) throw new ApiError('user', `environment "${env}" is not in calma.yml (it has ${Object.keys(config.environments).join(', ')})`);
@@ -83,7 +101,7 @@ export function deployHandler(deps: DeployHandlerDeps, locks: KeyedLock): Stream
         send({ type: 'phase', name: 'deploy', detail: `${image} to ${env}` });
         const out = await deployRelease(
           { kind: 'deploy', env, image, version: report.version, commit: git?.sha ?? report.version, branch: git?.branch ?? '', config, appDir: work, secrets },
-          { docker: deps.docker, edge: deps.edge, journal: deps.journal, addresses: deps.addresses, log: (line) => send({ type: 'log', line }), ...(deps.dns ? { dns: deps.dns } : {}) },
+          releaseDeps(deps, (line) => send({ type: 'log', line })),
         );
         send({ type: 'result', deploymentId: out.deploymentId, image, version: report.version, urls: urlsOf(environment.domains, deps.httpPort) });
       });

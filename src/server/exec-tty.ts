@@ -7,7 +7,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { toWireError, ApiError } from '../api/errors.js';
 import { isAppName, isDnsLabel } from '../config/names.js';
-import { servingContainerNames } from './serving.js';
+import { targetContainerNames } from './serving.js';
 import type { Db } from '../state/db.js';
 import { authenticate, authorize, type Listener } from './auth.js';
 
@@ -41,7 +41,9 @@ async function start(req: IncomingMessage, socket: Duplex, head: Buffer, listene
   if (!Array.isArray(command) || command.length === 0 || !command.every((c) => typeof c === 'string')) {
     throw new ApiError('validation', 'invalid command', [{ path: 'query.cmd', message: 'expected a JSON list of strings' }]);
   }
-  const [container] = await servingContainerNames(deps.docker, app, env);
+  const service = url.searchParams.get('service') ?? undefined;
+  if (service !== undefined && !isDnsLabel(service)) throw new ApiError('validation', 'invalid service', [{ path: 'query.service', message: 'expected a service name like db' }]);
+  const [container] = await targetContainerNames(deps.docker, app, env, service);
   const term = /^[A-Za-z0-9._-]{1,64}$/.test(url.searchParams.get('term') ?? '') ? url.searchParams.get('term')! : 'xterm';
   const exec = await deps.docker.getContainer(container!).exec({
     Cmd: command as string[],

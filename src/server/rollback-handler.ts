@@ -7,7 +7,7 @@ import { ApiError } from '../api/errors.js';
 import type { CalmaConfig } from '../config/schema.js';
 import { deployRelease } from '../deploy/deploy-release.js';
 import { liveReleases } from '../state/history.js';
-import { appSecrets, urlsOf, type DeployHandlerDeps } from './deploy-handler.js';
+import { appSecrets, releaseDeps, urlsOf, type DeployHandlerDeps } from './deploy-handler.js';
 import type { StreamHandler } from './handlers.js';
 import type { KeyedLock } from './keyed-lock.js';
 import { orderedSender } from './ordered-sender.js';
@@ -38,10 +38,27 @@ export function rollbackHandler(deps: DeployHandlerDeps, locks: KeyedLock): Stre
             throw new ApiError('user', `the image ${target.image} of release ${target.version} is no longer in the engine`);
           });
         const config = JSON.parse(target.configJson) as CalmaConfig;
-        send({ type: 'phase', name: 'rollback', detail: `${app}/${env} from ${current.version} to ${target.version}` });
+        // The data as it was before the current release went live: its deployment's backup.
+        const before = deps.backups.beforeRelease(app, env, current.version);
+        if (body.withData && !before) throw new ApiError('user', `no backup was taken before ${current.version} went live in ${app}/${env}: nothing to roll the data back to`);
+        send({ type: 'phase', name: 'rollback', detail: `${app}/${env} from ${current.version} to ${target.version}${body.withData ? ` with the data of backup ${before!.id}` : ''}` });
+        if (!body.withData && before) {
+          send({ type: 'log', line: `warning: the data keeps every change made since ${before.createdAt}; backup ${before.id}, taken before ${current.version} went live, has the data ${target.version} knew: calma rollback ${app} --with-data restores it (and loses those changes)` });
+        }
         const out = await deployRelease(
-          { kind: 'rollback', env, image: target.image, version: target.version, commit: target.commit, branch: target.branch, config, appDir: '/', secrets: appSecrets(deps, app, config.secrets) },
-          { docker: deps.docker, edge: deps.edge, journal: deps.journal, addresses: deps.addresses, log: (line) => send({ type: 'log', line }), ...(deps.dns ? { dns: deps.dns } : {}) },
+          {
+            kind: 'rollback',
+            env,
+            image: target.image,
+            version: target.version,
+            commit: target.commit,
+            branch: target.branch,
+            config,
+            appDir: '/',
+            secrets: appSecrets(deps, app, config.secrets),
+            ...(body.withData && before ? { restoreBackup: before.id } : {}),
+          },
+          releaseDeps(deps, (line) => send({ type: 'log', line })),
         );
         send({ type: 'result', deploymentId: out.deploymentId, image: target.image, version: target.version, urls: urlsOf(config.environments[env]?.domains ?? [], deps.httpPort) });
       });

@@ -10,6 +10,7 @@ import { ApiError } from '../api/errors.js';
 import { appsRemoveHandler, execHandler, logsHandler } from './app-handlers.js';
 import { listSecrets, setSecret, unsetSecret } from '../state/secrets.js';
 import { rollbackHandler } from './rollback-handler.js';
+import { dataHandlers } from './data-handlers.js';
 
 export interface RouteDeps {
   version: string;
@@ -44,6 +45,7 @@ export function createHandlers(deps: RouteDeps): Handlers<Api> {
       });
       return { running: info.Running, exitCode: info.Running ? null : info.ExitCode };
     },
+    ...dataHandlers(deps.deploy, locks),
     secretsList: ({ params }) => listSecrets(deps.deploy.db, params.app),
     secretsSet: ({ params, body }) => ({ name: params.name, updatedAt: setSecret(deps.deploy.db, deps.deploy.secrets, params.app, params.name, body.value) }),
     secretsUnset: ({ params }) => ({ name: params.name, removed: unsetSecret(deps.deploy.db, params.app, params.name) }),

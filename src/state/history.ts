@@ -1,5 +1,6 @@
 // Read-only views of what happened: releases and deployments per environment,
 // as the CLI and the dashboard show them.
+import type { CalmaConfig } from '../config/schema.js';
 import type { Db } from './db.js';
 
 export interface ReleaseRow {
@@ -49,4 +50,10 @@ export function deploymentsOf(db: Db, app: string, env: string | undefined, limi
 
 export function knownApps(db: Db): Array<{ app: string; env: string }> {
   return db.prepare('SELECT DISTINCT app, env FROM deployments ORDER BY app, env').all() as Array<{ app: string; env: string }>;
+}
+
+/** The calma.yml a release was deployed with (env files folded in), as the release table keeps it. */
+export function releaseConfig(db: Db, app: string, env: string, version: string): CalmaConfig | undefined {
+  const row = db.prepare('SELECT config_json AS configJson FROM releases WHERE app = ? AND env = ? AND version = ?').get(app, env, version) as { configJson: string } | undefined;
+  return row ? (JSON.parse(row.configJson) as CalmaConfig) : undefined;
 }

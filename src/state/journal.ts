@@ -31,7 +31,7 @@ export class Journal {
       .run(r.id, r.app, r.env, r.image, r.version, r.commit, r.branch, r.configJson, now());
   }
 
-  startDeployment(d: { id: string; app: string; env: string; releaseId: string; previousReleaseId: string | undefined; kind: 'deploy' | 'rollback' }): void {
+  startDeployment(d: { id: string; app: string; env: string; releaseId: string; previousReleaseId: string | undefined; kind: 'deploy' | 'rollback' | 'restore' }): void {
     this.db
       .prepare("INSERT INTO deployments (id, app, env, release_id, previous_release_id, kind, status, started_at) VALUES (?, ?, ?, ?, ?, ?, 'running', ?)")
       .run(d.id, d.app, d.env, d.releaseId, d.previousReleaseId ?? null, d.kind, now());

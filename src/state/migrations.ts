@@ -68,4 +68,20 @@ export const migrations: readonly string[] = [
      replica INTEGER NOT NULL,
      UNIQUE (app, env, slot, replica)
    );`,
+  // Backups: the snapshot files and manifest live under $CALMA_HOME/backups; this is the index.
+  // A deployment records the backup it took, for the data-safe rollback.
+  `CREATE TABLE backups (
+     id TEXT PRIMARY KEY,
+     app TEXT NOT NULL,
+     env TEXT NOT NULL,
+     release TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     bytes INTEGER NOT NULL,
+     duration_ms INTEGER NOT NULL,
+     verified_at TEXT,
+     verify_error TEXT
+   );
+   CREATE INDEX backups_app_env ON backups (app, env, created_at);
+   ALTER TABLE deployments ADD COLUMN backup_id TEXT;`,
 ];

@@ -9,7 +9,7 @@ import { calma } from '../support/cli.js';
 import { docker } from '../support/engine.js';
 import { getVia, removeApp } from '../support/deploy-env.js';
 import { freePort, tempHome } from '../support/server-helpers.js';
-import { startCliServer, type RunningServer } from '../support/server-cli.js';
+import { startAppDaemon, startCliServer, type RunningServer } from '../support/server-cli.js';
 
 describe('calma deploy through the daemon', () => {
   const app = uniqueApp('cli');
@@ -29,8 +29,7 @@ describe('calma deploy through the daemon', () => {
   const body = async () => (await getVia(httpPort, domain)).body;
 
   before(async () => {
-    httpPort = await freePort();
-    server = await startCliServer(['--http-port', String(httpPort), '--https-port', String(await freePort()), '--edge-address', '127.0.0.1', '--app-dns', '127.0.0.1'], env);
+    ({ server, httpPort } = await startAppDaemon(env));
     dir = appFromFixture('web', app, config('v1'));
     commitAll(dir);
   });

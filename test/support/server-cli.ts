@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from './app-dir.js';
 import { calma, type CliResult } from './cli.js';
+import { freePort } from './server-helpers.js';
 
 export const cliEntry = process.env.CALMA_TEST_ENTRY ?? join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 
@@ -41,4 +42,11 @@ export async function startCliServer(args: string[], env: NodeJS.ProcessEnv): Pr
       return exited;
     },
   };
+}
+
+/** A daemon for app tests: its edge on free loopback ports, app containers' DNS on loopback. */
+export async function startAppDaemon(env: NodeJS.ProcessEnv): Promise<{ server: RunningServer; httpPort: number }> {
+  const httpPort = await freePort();
+  const server = await startCliServer(['--http-port', String(httpPort), '--https-port', String(await freePort()), '--edge-address', '127.0.0.1', '--app-dns', '127.0.0.1'], env);
+  return { server, httpPort };
 }

@@ -12,6 +12,7 @@ const target: DeployTarget = {
   drainMs: 30_000,
   releaseCommand: undefined,
   backup: false,
+  services: false,
   keep: 2,
   slot: 'a',
   addresses: ['10.210.128.0', '10.210.128.1'],
@@ -73,4 +74,18 @@ test('a failure before the switch removes green only; after it, traffic goes bac
   // No blue (a first deployment): the environment answers 503 rather than route to an empty slot.
   assert.deepEqual(planCompensation([start, switched], [])[0], { kind: 'switch', containers: [], slot: 'a', live: [], standby: [] });
   assert.deepEqual(planCompensation([{ kind: 'backup' }], ['b1']), []);
+});
+
+test('services are brought in line after the backup and before green; a rollback with data restores before green starts', () => {
+  const steps = planDeployment([release('d1', 'b', true, ['b1'], ['10.0.0.2'])], { ...target, backup: true, services: true, restoreBackup: 'bk0000001' }, name);
+  assert.deepEqual(steps.slice(0, 4).map((s) => s.kind), ['backup', 'services', 'restore', 'start']);
+  assert.deepEqual(steps[2], { kind: 'restore', backupId: 'bk0000001' });
+});
+
+test('once the release command ran (even failing), undoing puts the backup back', () => {
+  const start: Step = { kind: 'start', containers: ['g1'], image: 'x', slot: 'a', addresses: ['10.0.0.1'] };
+  const migrate: Step = { kind: 'release', image: 'x', command: ['./migrate'] };
+  assert.deepEqual(planCompensation([{ kind: 'backup' }, start, migrate], ['b1']), [{ kind: 'restore' }, { kind: 'remove', containers: ['g1'] }]);
+  assert.deepEqual(planCompensation([start, migrate], ['b1']), [{ kind: 'remove', containers: ['g1'] }], 'no backup, nothing to restore');
+  assert.deepEqual(planCompensation([{ kind: 'backup' }, start], ['b1']), [{ kind: 'remove', containers: ['g1'] }], 'no release command ran: the data is untouched');
 });

@@ -12,11 +12,13 @@ export function registerAppOps(program: Command): void {
     .description("the output of the serving release's containers, each line prefixed by its container")
     .argument('<app>', 'the app')
     .option('-e, --env <name>', 'the environment', 'production')
+    .option('-s, --service <name>', "a service's output instead of the app's")
     .option('-f, --follow', 'keep streaming new lines until Ctrl-C')
     .option('-n, --tail <n>', 'lines from the end of each container to start with', '100')
-    .action(async (app: string, opts: { env: string; follow?: boolean; tail: string }, cmd: Command) => {
+    .action(async (app: string, opts: { env: string; service?: string; follow?: boolean; tail: string }, cmd: Command) => {
       const json = globalOptions(cmd).json;
-      await clientFromEnv().stream(api.logs, { params: { app }, query: { env: opts.env, follow: opts.follow ? '1' : '0', tail: opts.tail } }, (e) => {
+      const query = { env: opts.env, follow: (opts.follow ? '1' : '0') as '0' | '1', tail: opts.tail, ...(opts.service ? { service: opts.service } : {}) };
+      await clientFromEnv().stream(api.logs, { params: { app }, query }, (e) => {
         if (e.type !== 'line') return;
         process.stdout.write(json ? `${JSON.stringify(e)}\n` : `${e.container} | ${e.line}\n`);
       });
@@ -28,14 +30,15 @@ export function registerAppOps(program: Command): void {
     .argument('<app>', 'the app')
     .argument('<command...>', 'the command and its arguments (put them after --)')
     .option('-e, --env <name>', 'the environment', 'production')
+    .option('-s, --service <name>', "run it in a service's container instead of the app's")
     .addHelpText('after', '\nExample: calma exec shop -- sh\nWith a terminal on both stdin and stdout the command gets one (interactive programs work);\notherwise its output is streamed.')
-    .action(async (app: string, command: string[], opts: { env: string }) => {
+    .action(async (app: string, command: string[], opts: { env: string; service?: string }) => {
       if (process.stdin.isTTY && process.stdout.isTTY) {
-        process.exitCode = await execInTerminal(app, opts.env, command);
+        process.exitCode = await execInTerminal(app, opts.env, command, opts.service);
         return;
       }
       let code = 0;
-      await clientFromEnv().stream(api.exec, { params: { app }, body: { env: opts.env, command } }, (e) => {
+      await clientFromEnv().stream(api.exec, { params: { app }, body: { env: opts.env, command, ...(opts.service ? { service: opts.service } : {}) } }, (e) => {
         if (e.type === 'output') process.stdout.write(e.data);
         else if (e.type === 'exit') code = e.code;
       });

@@ -13,10 +13,11 @@ export function registerRollback(program: Command): void {
     .argument('<app>', 'the app')
     .argument('[release]', 'the version to go back to (see `calma releases APP`); default: the one before the current')
     .option('-e, --env <name>', 'the environment', 'production')
+    .option('--with-data', 'also restore the backup taken before the current release went live (changes since are lost)')
     .addHelpText('after', '\nExit codes: 0 the release is serving; 1 it is not (the current one still is).')
-    .action(async (app: string, release: string | undefined, opts: { env: string }, cmd: Command) => {
+    .action(async (app: string, release: string | undefined, opts: { env: string; withData?: boolean }, cmd: Command) => {
       const printer = deploymentPrinter(globalOptions(cmd));
-      await clientFromEnv().stream(api.rollback, { params: { app }, body: { env: opts.env, ...(release ? { release } : {}) } }, printer.onEvent);
+      await clientFromEnv().stream(api.rollback, { params: { app }, body: { env: opts.env, withData: opts.withData === true, ...(release ? { release } : {}) } }, printer.onEvent);
       printer.finish('rolled back to');
     });
 }

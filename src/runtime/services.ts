@@ -1,0 +1,148 @@
+// Accessory services (a database, a cache): one container each per
+// environment, on the environment's private network where the app reaches it
+// by its name (`db`). A deployment leaves a service alone unless its own
+// definition changed (its hash label says), and then says that it recreates it.
+import type Docker from 'dockerode';
+import { createHash } from 'node:crypto';
+import { isAppName, isDnsLabel } from '../config/names.js';
+import type { VolumeSpec } from '../config/schema.js';
+import { UserError } from '../errors.js';
+import { volumeMounts } from './web-container.js';
+
+export interface ServiceSpec {
+  name: string;
+  image: string;
+  command: string[] | undefined;
+  environment: Record<string, string>;
+  volumes: readonly VolumeSpec[];
+}
+
+function check(app: string, env: string): void {
+  if (!isAppName(app)) throw new UserError(`invalid app name "${app}"`);
+  if (!isDnsLabel(env)) throw new UserError(`invalid environment name "${env}"`);
+}
+
+/** The environment's private network: its web containers, release command and services. */
+export function envNetworkName(app: string, env: string): string {
+  check(app, env);
+  return `calma-${app}-${env}`;
+}
+
+export function serviceContainerName(app: string, env: string, service: string): string {
+  check(app, env);
+  if (!isDnsLabel(service)) throw new UserError(`invalid service name "${service}"`);
+  return `calma-${app}-${env}-svc-${service}`;
+}
+
+/** What makes two definitions the same service: a change to any of it recreates the container. */
+export function serviceHash(s: ServiceSpec): string {
+  const canonical = JSON.stringify([s.image, s.command ?? null, Object.entries(s.environment).sort(), s.volumes]);
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
+export async function ensureEnvNetwork(docker: Docker, app: string, env: string): Promise<string> {
+  const name = envNetworkName(app, env);
+  const exact = (await docker.listNetworks({ filters: { name: [name] } })).find((n) => n.Name === name);
+  if (exact) return name;
+  await docker
+    .createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { 'calma.app': app, 'calma.env': env, 'calma.role': 'network' } })
+    .catch(async (e: unknown) => {
+      // Two deployments may race to create it; the loser uses the winner's.
+      if (!(await docker.listNetworks({ filters: { name: [name] } })).some((n) => n.Name === name)) throw e;
+    });
+  return name;
+}
+
+export interface ServiceState {
+  name: string;
+  container: string;
+  image: string;
+  state: string;
+  status: string;
+}
+
+export async function listServices(docker: Docker, app: string, env?: string): Promise<(ServiceState & { env: string })[]> {
+  const label = ['calma.role=service', `calma.app=${app}`, ...(env ? [`calma.env=${env}`] : [])];
+  const containers = await docker.listContainers({ all: true, filters: { label } });
+  return containers
+    .map((c) => ({
+      name: c.Labels['calma.service'] ?? '',
+      env: c.Labels['calma.env'] ?? '',
+      container: (c.Names[0] ?? '').replace(/^\//, ''),
+      image: c.Image,
+      state: c.State,
+      status: c.Status,
+    }))
+    .sort((a, b) => a.env.localeCompare(b.env) || a.name.localeCompare(b.name));
+}
+
+/** A service's image from the engine, pulled when it is not there yet. */
+async function ensureImage(docker: Docker, spec: ServiceSpec): Promise<void> {
+  const present = await docker
+    .getImage(spec.image)
+    .inspect()
+    .then(() => true)
+    .catch(() => false);
+  if (present) return;
+  try {
+    const stream = await docker.pull(spec.image);
+    await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+  } catch (e) {
+    throw new UserError(`service ${spec.name}: the image ${spec.image} is not in the engine and could not be pulled (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+
+/**
+ * Makes the environment's services match `specs`: new ones started, changed ones
+ * recreated (their volumes, and so their data, kept), unchanged ones left running
+ * (or started if stopped), and ones no longer defined removed (volumes kept).
+ */
+export async function ensureServices(
+  docker: Docker,
+  app: string,
+  env: string,
+  specs: readonly ServiceSpec[],
+  o: { log: (line: string) => void; dns?: string[] },
+): Promise<void> {
+  const existing = await docker.listContainers({ all: true, filters: { label: ['calma.role=service', `calma.app=${app}`, `calma.env=${env}`] } });
+  const wanted = new Set(specs.map((s) => s.name));
+  for (const c of existing.filter((c) => !wanted.has(c.Labels['calma.service'] ?? ''))) {
+    await docker.getContainer(c.Id).remove({ force: true });
+    o.log(`service ${c.Labels['calma.service']} is no longer in calma.yml: removed (its volumes are kept)`);
+  }
+  if (specs.length === 0) return;
+  const network = await ensureEnvNetwork(docker, app, env);
+  for (const spec of specs) {
+    const hash = serviceHash(spec);
+    const name = serviceContainerName(app, env, spec.name);
+    const found = existing.find((c) => c.Labels['calma.service'] === spec.name);
+    if (found && found.Labels['calma.service-hash'] === hash) {
+      if (found.State !== 'running') {
+        await docker.getContainer(found.Id).start();
+        o.log(`service ${spec.name} was ${found.State}: started`);
+      }
+      continue;
+    }
+    if (found) {
+      await docker.getContainer(found.Id).remove({ force: true });
+      o.log(`service ${spec.name} changed (${spec.image}): recreated, its volumes kept`);
+    }
+    await ensureImage(docker, spec);
+    const container = await docker.createContainer({
+      name,
+      Image: spec.image,
+      ...(spec.command ? { Cmd: spec.command } : {}),
+      Env: Object.entries(spec.environment).map(([k, v]) => `${k}=${v}`),
+      Labels: { 'calma.app': app, 'calma.env': env, 'calma.role': 'service', 'calma.service': spec.name, 'calma.service-hash': hash },
+      HostConfig: {
+        NetworkMode: network,
+        Mounts: volumeMounts(spec.volumes, app),
+        RestartPolicy: { Name: 'unless-stopped' },
+        ...(o.dns ? { Dns: o.dns } : {}),
+      },
+      NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [spec.name] } } },
+    });
+    await container.start();
+    if (!found) o.log(`service ${spec.name} started (${spec.image})`);
+  }
+}
