@@ -40,7 +40,11 @@ export class StepRunner {
         for (const [i, name] of step.containers.entries()) {
           const address = step.addresses[i];
           if (address === undefined) throw new Error(`no address for ${name}`);
-          await startWebContainer(docker, { ...this.web, name, image: step.image, app: this.target.app, env: this.target.env, deploymentId: this.target.deploymentId, slot: step.slot, address });
+          await startWebContainer(docker, { ...this.web, name, image: step.image, app: this.target.app, env: this.target.env, deploymentId: this.target.deploymentId, slot: step.slot, address }).catch((e: Error) => {
+            // Only a container calma did not reserve the address for can hold it (another calma home on this engine).
+            if (/address already in use/i.test(e.message)) throw new UserError(`the address ${address} reserved for ${name} is taken on ${EDGE_NETWORK} by a container this daemon does not know; retry the deployment`);
+            throw e;
+          });
           this.deps.log(`started ${name} (${address})`);
         }
         return;
