@@ -5,6 +5,7 @@
 // through the same parsing and show up in the docs as `1s`, not 1000.
 
 import { z } from 'zod';
+import { cronSchedule } from './cron.js';
 import {
   appName, branchName, command, dnsLabel, duration, envMap, envName, hostName, imageReference,
   imageRepository, previewDomain, registryServer, size, stageName, urlPath, volumeName,
@@ -115,9 +116,12 @@ const document = z.strictObject({
     .strictObject({
       volumes: z.array(volumeName).prefault([]).describe('Named volumes snapshotted before every deployment.'),
       keep: z.int().min(1).prefault(10).describe('Snapshots kept per environment.'),
+      schedule: cronSchedule
+        .optional()
+        .describe('When the daemon also takes a backup: a cron schedule like "0 3 * * *" (minute hour day month weekday, optionally with seconds first), in the server\'s time zone.'),
     })
     .prefault({})
-    .describe('What is saved before every deployment, and restored if it fails after the release command ran.'),
+    .describe('What is saved before every deployment and on `schedule`, and restored if a deployment fails after the release command ran.'),
   services: z.record(dnsLabel, service).prefault({}).describe('Accessories (databases, caches): started once, kept across releases, reachable by their name.'),
   environments: z
     .record(dnsLabel, environment)

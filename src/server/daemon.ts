@@ -10,6 +10,9 @@ import { UserError } from '../errors.js';
 import { openDb } from '../state/db.js';
 import { AddressBook } from '../state/addresses.js';
 import { BackupStore } from '../state/backups.js';
+import { KeyedLock } from './keyed-lock.js';
+import { startBackupSchedule } from './schedules.js';
+import type { DeployHandlerDeps } from './deploy-handler.js';
 import { Journal } from '../state/journal.js';
 import { SecretBox } from '../state/secret-box.js';
 import { connectDocker } from '../docker/client.js';
@@ -69,10 +72,11 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const journal = new Journal(db);
   const edgePort = new NginxEdgePort(edge);
   await reconcile({ docker, db, journal, edge: edgePort, log: (msg, fields) => log.info(fields ?? {}, msg) });
-  const handlers = createHandlers({
-    version: calmaVersion,
-    deploy: { home: opts.home, docker, db, journal, addresses: new AddressBook(db), backups: new BackupStore(db), edge: edgePort, httpPort: opts.edge.httpPort, secrets: SecretBox.open(opts.home), ...(opts.dns ? { dns: opts.dns } : {}) },
-  });
+  const locks = new KeyedLock();
+  const deployDeps: DeployHandlerDeps = { home: opts.home, docker, db, journal, addresses: new AddressBook(db), backups: new BackupStore(db), edge: edgePort, httpPort: opts.edge.httpPort, secrets: SecretBox.open(opts.home), ...(opts.dns ? { dns: opts.dns } : {}) };
+  const schedule = startBackupSchedule(deployDeps, locks, (msg, fields) => log.info(fields ?? {}, msg));
+  deployDeps.released = schedule.resync;
+  const handlers = createHandlers({ version: calmaVersion, deploy: deployDeps, locks });
   const uploads = join(opts.home, 'uploads');
   const apps: FastifyInstance[] = [];
   const make = async (listener: Listener): Promise<FastifyInstance> => {
@@ -84,6 +88,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   let socketOpen = false;
   const close = once(async () => {
     stopSupervising(); // nginx itself runs on: the sites stay up while the daemon is away
+    schedule.stop();
     await Promise.all(apps.map((app) => closeWithGrace(app, opts.closeGraceMs ?? 5000)));
     db.close();
     if (socketOpen) rmSync(socketPath, { force: true });

@@ -36,6 +36,8 @@ export interface DeployHandlerDeps {
   httpPort: number;
   secrets: SecretBox;
   dns?: string[];
+  /** Told after every deployment that went live (the backup schedule follows the new calma.yml). */
+  released?: () => void;
 }
 
 export function urlsOf(domains: readonly string[], httpPort: number): string[] {
@@ -103,6 +105,7 @@ export function deployHandler(deps: DeployHandlerDeps, locks: KeyedLock): Stream
           { kind: 'deploy', env, image, version: report.version, commit: git?.sha ?? report.version, branch: git?.branch ?? '', config, appDir: work, secrets },
           releaseDeps(deps, (line) => send({ type: 'log', line })),
         );
+        deps.released?.();
         send({ type: 'result', deploymentId: out.deploymentId, image, version: report.version, urls: urlsOf(environment.domains, deps.httpPort) });
       });
       send({ type: 'end' });

@@ -60,6 +60,7 @@ export function rollbackHandler(deps: DeployHandlerDeps, locks: KeyedLock): Stre
           },
           releaseDeps(deps, (line) => send({ type: 'log', line })),
         );
+        deps.released?.();
         send({ type: 'result', deploymentId: out.deploymentId, image: target.image, version: target.version, urls: urlsOf(config.environments[env]?.domains ?? [], deps.httpPort) });
       });
       send({ type: 'end' });

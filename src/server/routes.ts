@@ -15,11 +15,12 @@ import { dataHandlers } from './data-handlers.js';
 export interface RouteDeps {
   version: string;
   deploy: DeployHandlerDeps;
+  /** One deployment (deploy, rollback, restore, backup) per environment at a time; shared with the backup schedule. */
+  locks: KeyedLock;
 }
 
 export function createHandlers(deps: RouteDeps): Handlers<Api> {
-  // One deployment (deploy or rollback) per environment at a time.
-  const locks = new KeyedLock();
+  const { locks } = deps;
   return {
     health: () => ({ ok: true, version: deps.version }),
     whoami: (_input, ctx) => ({ via: ctx.principal.via, scope: ctx.principal.scope }),

@@ -36,7 +36,7 @@ describe('services, backups and restore', () => {
   let httpPort = 0;
   let server: RunningServer;
   let dir: AppDir;
-  const config = (version: string, o: { release?: string; dump?: string; keep?: number } = {}) =>
+  const config = (version: string, o: { release?: string; dump?: string; keep?: number; schedule?: string } = {}) =>
     [
       `app: ${app}`,
       'build:',
@@ -56,6 +56,7 @@ describe('services, backups and restore', () => {
       'backup:',
       '  volumes: [files]',
       `  keep: ${o.keep ?? 10}`,
+      ...(o.schedule ? [`  schedule: "${o.schedule}"`] : []),
       'services:',
       '  db:',
       `    image: ${dbImage}`,
@@ -169,5 +170,20 @@ describe('services, backups and restore', () => {
     const left = await backups();
     assert.equal(left.length, 2);
     assert.deepEqual(readdirSync(join(home.home, 'backups', app, 'production')).sort(), left.map((b) => b.id).sort());
+  });
+
+  test('backup.schedule: the daemon takes backups on it, and stops when the schedule goes', async () => {
+    assert.equal((await deploy('v6', { keep: 5, schedule: '* * * * * *' })).code, 0);
+    let scheduled: Backup | undefined;
+    for (const end = Date.now() + 8000; !scheduled && Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
+      scheduled = (await backups()).find((b) => b.kind === 'scheduled');
+    }
+    assert.ok(scheduled, 'a scheduled backup within a few seconds');
+    assert.match(scheduled.release, /^[0-9a-f]{12}/, 'the release serving when it was taken');
+    assert.equal((await deploy('v7', { keep: 5 })).code, 0);
+    await new Promise((r) => setTimeout(r, 1500));
+    const count = (await backups()).filter((b) => b.kind === 'scheduled').length;
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal((await backups()).filter((b) => b.kind === 'scheduled').length, count, 'no more scheduled backups');
   });
 });

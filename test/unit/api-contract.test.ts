@@ -11,6 +11,7 @@ import { authenticate, authorize } from '../../src/server/auth.js';
 import type { Handlers } from '../../src/server/handlers.js';
 import type { DeployHandlerDeps } from "../../src/server/deploy-handler.js";
 import { createHandlers } from '../../src/server/routes.js';
+import { KeyedLock } from '../../src/server/keyed-lock.js';
 import { createToken, hashToken, listTokens, revokeToken, verifyToken } from '../../src/server/tokens.js';
 import { openDb } from '../../src/state/db.js';
 import { memoryLogger } from '../support/server-helpers.js';
@@ -98,7 +99,7 @@ test('good input reaches the handler parsed, and the response is validated', () 
 
 test('query numbers are parsed from strings, with bounds and a clear message', () =>
   withTestApp(async (t) => {
-    const app = await buildApp({ listener: 'socket', db: t.db, log: t.logs.log, endpoints: api, handlers: createHandlers({ version: '9.9.9', deploy: {} as DeployHandlerDeps }) });
+    const app = await buildApp({ listener: 'socket', db: t.db, log: t.logs.log, endpoints: api, handlers: createHandlers({ version: '9.9.9', deploy: {} as DeployHandlerDeps, locks: new KeyedLock() }) });
     try {
       const word = wireErrorSchema.parse((await app.inject({ url: '/v1/events/ping?count=many' })).json());
       assert.deepEqual(word.error.fields, [{ path: 'query.count', message: 'expected a number, got "many"' }]);

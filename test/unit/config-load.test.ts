@@ -106,9 +106,25 @@ const cases: [string, string, string[]][] = [
     ['calma.yml:4:22 backup.volumes[1]: expected a named volume declared in volumes or services (uploads), got "db"']],
   ['two registry passwords', 'app: shop\nregistry:\n  server: r.example.com\n  username: u\n  password_env: P\n  password_file: /p\n',
     ['calma.yml:6:18 registry.password_file: set only one of password_env and password_file']],
+  ['a backup schedule with too few fields', 'app: shop\nbackup:\n  schedule: "0 3 * *"\n',
+    ['calma.yml:3:13 backup.schedule: expected a cron schedule like "0 3 * * *", got "0 3 * *" (it needs 5 fields, minute hour day month weekday, or 6 with seconds first)']],
+  ['a backup schedule out of range', 'app: shop\nbackup:\n  schedule: "0 25 * * *"\n',
+    ['calma.yml:3:13 backup.schedule: expected a cron schedule like "0 3 * * *", got "0 25 * * *" (invalid value for hour: 25)']],
+  ['a backup schedule that never comes', 'app: shop\nbackup:\n  schedule: "0 0 30 2 *"\n',
+    ['calma.yml:3:13 backup.schedule: expected a cron schedule like "0 3 * * *", got "0 0 30 2 *" (it never runs: no such date)']],
+  ['a backup schedule with an unknown nickname', 'app: shop\nbackup:\n  schedule: "@reboot"\n',
+    ['calma.yml:3:13 backup.schedule: expected a cron schedule like "0 3 * * *", got "@reboot" (the nicknames are @yearly, @monthly, @weekly, @daily and @hourly)']],
+  ['a backup schedule that is not a string', 'app: shop\nbackup: {schedule: 3}\n',
+    ['calma.yml:2:20 backup.schedule: expected a cron schedule like "0 3 * * *", got 3']],
   ['a preview domain without {branch}', 'app: shop\npreviews:\n  branches: [x]\n  domain: p.example.com\n',
     ['calma.yml:4:11 previews.domain: expected a host name containing {branch} like {branch}.preview.example.com, got "p.example.com"']],
 ];
+
+test('a backup schedule is kept as written: 5 fields, 6 with seconds, or a nickname', () => {
+  for (const schedule of ['30 2 * * 1-5', '0 */15 * * * *', '@daily']) {
+    assert.equal(parseConfig(`app: shop\nbackup:\n  schedule: "${schedule}"\n`, 'calma.yml').backup.schedule, schedule);
+  }
+});
 
 for (const [name, text, expected] of cases) {
   test(`refused: ${name}`, () => assert.deepEqual(problems(text), expected));
