@@ -186,4 +186,23 @@ describe('services, backups and restore', () => {
     await new Promise((r) => setTimeout(r, 2000));
     assert.equal((await backups()).filter((b) => b.kind === 'scheduled').length, count, 'no more scheduled backups');
   });
+
+  test('rollback keeps today\'s data and names the backup it could restore; --with-data restores it', async () => {
+    const taken = (await backups()).find((b) => b.kind === 'deploy')!; // the newest: taken before v7 went live
+    const dataThen = readFileSync(join(taken.path, 'services', 'db.dump'), 'utf8');
+    await get('/cgi-bin/write?after-v7');
+    const plain = await calma(['rollback', app], { env });
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(plain.stdout, new RegExp(`warning: .*backup ${taken.id}.*--with-data`));
+    assert.equal(await get('/'), 'v6\n');
+    assert.match(await get('/cgi-bin/read'), /after-v7\n$/, 'a plain rollback keeps the data');
+    assert.equal((await deploy('v8', { keep: 5 })).code, 0);
+    const before8 = (await backups()).find((b) => b.kind === 'deploy')!;
+    await get('/cgi-bin/write?after-v8');
+    const withData = await calma(['rollback', app, '--with-data'], { env });
+    assert.equal(withData.code, 0, withData.stderr);
+    assert.equal(await get('/'), 'v6\n');
+    assert.equal(await get('/cgi-bin/read'), readFileSync(join(before8.path, 'services', 'db.dump'), 'utf8'), 'the data v8 found when it went live');
+    assert.notEqual(dataThen, '');
+  });
 });
