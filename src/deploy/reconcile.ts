@@ -3,7 +3,7 @@
 // was already switched to and verified, and undone otherwise; then every
 // environment's route is rewritten from the containers that really answer.
 import type Docker from 'dockerode';
-import { listReleases } from '../runtime/releases.js';
+import { listAllReleases, type EngineRelease } from '../runtime/releases.js';
 import { AddressBook } from '../state/addresses.js';
 import type { Db } from '../state/db.js';
 import { releaseConfig } from '../state/history.js';
@@ -23,13 +23,16 @@ export interface ReconcileDeps {
 export async function reconcile(deps: ReconcileDeps): Promise<void> {
   for (const d of deps.journal.unfinished()) await settleInterrupted(deps, d);
   await removeOneOffs(deps.docker);
-  const envs = await deps.docker.listContainers({ all: true, filters: { label: ['calma.role=web'] } });
-  const seen = new Set(envs.map((c) => `${c.Labels['calma.app']}/${c.Labels['calma.env']}`));
-  for (const key of seen) {
-    const [app, env] = key.split('/') as [string, string];
-    await rewriteRoute(deps, app, env);
-  }
+  // One container list for all environments, then a few at a time: a thousand apps
+  // start in seconds, each probe bounded by its own health timeout.
+  const queue = [...(await listAllReleases(deps.docker)).values()];
+  const worker = async (): Promise<void> => {
+    for (let next = queue.shift(); next; next = queue.shift()) await rewriteRoute(deps, next.app, next.env, next.releases);
+  };
+  await Promise.all(Array.from({ length: RECONCILE_CONCURRENCY }, worker));
 }
+
+const RECONCILE_CONCURRENCY = 8;
 
 async function settleInterrupted(deps: ReconcileDeps, d: { id: string; app: string; env: string }): Promise<void> {
   const steps = deps.journal.steps(d.id);
@@ -57,8 +60,7 @@ async function removeOneOffs(docker: Docker): Promise<void> {
   }
 }
 
-async function rewriteRoute(deps: ReconcileDeps, app: string, env: string): Promise<void> {
-  const releases = await listReleases(deps.docker, app, env);
+async function rewriteRoute(deps: ReconcileDeps, app: string, env: string, releases: readonly EngineRelease[]): Promise<void> {
   const serving = liveRelease(releases);
   const config = serving && releaseConfig(deps.db, app, env, serving.release);
   if (!serving || !config) return;

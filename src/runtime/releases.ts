@@ -23,6 +23,22 @@ export async function listReleases(docker: Docker, app: string, env: string): Pr
     all: true,
     filters: { label: [`calma.app=${app}`, `calma.env=${env}`, 'calma.role=web'] },
   });
+  return groupReleases(containers);
+}
+
+/** Every environment's releases from one container list (what the daemon's start-up reads). */
+export async function listAllReleases(docker: Docker): Promise<Map<string, { app: string; env: string; releases: EngineRelease[] }>> {
+  const containers = await docker.listContainers({ all: true, filters: { label: ['calma.role=web'] } });
+  const byEnv = new Map<string, Docker.ContainerInfo[]>();
+  for (const c of containers) {
+    const key = `${c.Labels['calma.app']}/${c.Labels['calma.env']}`;
+    byEnv.set(key, [...(byEnv.get(key) ?? []), c]);
+  }
+  return new Map([...byEnv].map(([key, list]) => [key, { app: list[0]!.Labels['calma.app']!, env: list[0]!.Labels['calma.env']!, releases: groupReleases(list) }]));
+}
+
+/** Web containers grouped by the deployment that made them, newest first. */
+function groupReleases(containers: readonly Docker.ContainerInfo[]): EngineRelease[] {
   const byDeployment = new Map<string, EngineRelease>();
   for (const c of containers) {
     const id = c.Labels['calma.deployment'] ?? '';
