@@ -57,10 +57,11 @@ export function readIfExists(path: string): string | null {
  */
 export function ensureLayout(settings: EdgeSettings): void {
   const p = edgePaths(settings);
-  for (const dir of [settings.prefix, p.logs, p.envs, p.live, p.temp]) mkdirSync(dir, { recursive: true, mode: 0o755 });
+  for (const dir of [settings.prefix, p.logs, p.envs, p.live, p.challenges, p.temp]) mkdirSync(dir, { recursive: true, mode: 0o755 });
   chmodSync(settings.prefix, 0o755);
   chmodSync(p.temp, 0o755);
   chmodSync(p.live, 0o755); // nginx's workers (not root) stat the markers in it
+  chmodSync(p.challenges, 0o755); // and read the challenge files
   assertWorkersCanReach(settings.prefix);
 }
 

@@ -13,6 +13,8 @@ export interface EdgePaths {
   accessLog: string;
   /** One include file per environment. */
   envs: string;
+  /** ACME HTTP-01 challenge files, by token (served at /.well-known/acme-challenge/). */
+  challenges: string;
   /** Marker files `<app>--<env>.b`: present while slot b is live (nginx checks per request). */
   live: string;
   /** Parent of the five *_temp_path directories (request bodies, buffered responses). */
@@ -29,6 +31,7 @@ export function edgePaths(settings: Pick<EdgeSettings, 'prefix'>): EdgePaths {
     accessLog: join(p, 'logs', 'access.log'),
     envs: join(p, 'envs'),
     live: join(p, 'live'),
+    challenges: join(p, 'acme-challenge'),
     temp: join(p, 'temp'),
   };
 }

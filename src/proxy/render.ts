@@ -82,6 +82,11 @@ ${settings.probeToken ? `        "${settings.probeToken}" $upstream_addr;\n` : '
         '' '';
     }
 
+    # TLS 1.2 and 1.3 only; resumed sessions skip the full handshake.
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_cache shared:calma_tls:10m;
+    ssl_session_timeout 1d;
+
     server_tokens off;
     sendfile on;
     tcp_nodelay on;
@@ -103,7 +108,7 @@ ${settings.probeToken ? `        "${settings.probeToken}" $upstream_addr;\n` : '
     # HTTPS for a name with no certificate: refuse the handshake rather than
     # show another site's certificate.
     server {
-        listen ${https} ssl default_server;
+        listen ${https} ssl http2 default_server;
         ssl_reject_handshake on;
     }
 
@@ -144,45 +149,51 @@ const PROXY_LOCATION = `        proxy_http_version 1.1;
         proxy_next_upstream_tries 3;
 `;
 
-/**
- * One environment's include file: an upstream block per slot that has
- * replicas (round-robin across them) and the server block. The live slot is
- * deliberately not in the text: a release switch between the two slots
- * leaves the file unchanged, so nginx is not reloaded (a reload closes idle
- * client connections, which some clients see as failed requests).
- */
-export function renderEnvironmentConfig(route: Route, settings: EdgeSettings): string {
-  validateSettings(settings);
-  validateRoute(route);
-  const domains = sortedUnique(route.domains.map((d) => d.toLowerCase()), (d) => d);
+/** HTTP-01 challenges are answered from files calma writes, before any redirect to HTTPS. */
+function challengeLocation(settings: EdgeSettings): string {
+  return `    location ^~ /.well-known/acme-challenge/ {
+        alias ${edgePaths(settings).challenges}/;
+        default_type text/plain;
+    }
+
+`;
+}
+
+/** 301 for GET and HEAD, 308 otherwise (a POST stays a POST, with its body). */
+function redirectToHttps(settings: EdgeSettings): string {
+  const target = `https://$host${settings.httpsPort === 443 ? '' : `:${settings.httpsPort}`}$request_uri`;
+  return `        if ($request_method !~ ^(GET|HEAD)$) {
+            return 308 ${target};
+        }
+        return 301 ${target};
+`;
+}
+
+const HSTS = '        add_header Strict-Transport-Security "max-age=31536000" always;\n';
+
+function serverBlock(listen: string, domains: string[], maxBody: number, body: string): string {
+  return `server {
+    listen ${listen};
+    server_name ${domains.join(' ')};
+    client_max_body_size ${maxBody};
+${body}}
+`;
+}
+
+/** The upstream blocks and what `location /` does: proxy to the live slot, or answer 503. */
+function serving(route: Route, settings: EdgeSettings): { blocks: string; location: string } {
   const byHost = (list: Upstream[]): Upstream[] => sortedUnique(list, (u) => hostPort(u.host, u.port));
   const liveSlot = route.slot ?? 'a';
   const other = liveSlot === 'a' ? 'b' : 'a';
   const slots = { [liveSlot]: byHost(route.upstreams), [other]: byHost(route.standby ?? []) } as Record<'a' | 'b', Upstream[]>;
-  const head = `${ownerLine(route.app, route.env)}\n# Managed by calma: rewritten when the environment's domains, port or replicas change, do not edit.\n\n`;
-  // No domain: the environment is reachable by no name; an empty file keeps nginx from
-  // treating it as a catch-all server ("server_name ''").
-  if (domains.length === 0) return head;
-  const server = (location: string): string => `server {
-    listen ${hostPort(settings.bindAddress, settings.httpPort)};
-    server_name ${domains.join(' ')};
-    client_max_body_size ${route.maxBodyBytes};
-
-    location / {
-${location}    }
-}
-`;
   if (slots[liveSlot].length === 0) {
     // No healthy replica: answer at once rather than wait on a connect timeout.
-    return head + server(`        default_type text/html;
-        add_header Retry-After 5 always;
-        return 503 '${UNAVAILABLE_PAGE}';
-`);
+    return { blocks: '', location: `        default_type text/html;\n        add_header Retry-After 5 always;\n        return 503 '${UNAVAILABLE_PAGE}';\n` };
   }
   const name = (slot: 'a' | 'b'): string => upstreamName(route.app, route.env, slot);
   const present = (['a', 'b'] as const).filter((slot) => slots[slot].length > 0);
   const blocks = present.map((slot) => upstreamBlock(name(slot), slots[slot])).join('');
-  if (present.length === 1) return head + blocks + server(`        proxy_pass http://${name(liveSlot)};\n${PROXY_LOCATION}`);
+  if (present.length === 1) return { blocks, location: `        proxy_pass http://${name(liveSlot)};\n${PROXY_LOCATION}` };
   // Both slots: a per-request check of the marker file picks one. Each branch names its
   // block directly (not through a variable, which nginx would look up among all upstream
   // blocks per request: slow with a thousand apps); the if-branch inherits the headers below.
@@ -192,5 +203,36 @@ ${location}    }
         }
         proxy_pass http://${name('a')};
 `;
-  return head + blocks + server(pick + PROXY_LOCATION);
+  return { blocks, location: pick + PROXY_LOCATION };
+}
+
+/**
+ * One environment's include file: an upstream block per slot that has
+ * replicas (round-robin across them), the HTTP server and, once the
+ * environment has a certificate, the HTTPS server (HTTP then redirects,
+ * except ACME's challenge path). The live slot is deliberately not in the
+ * text: a release switch between the two slots leaves the file unchanged,
+ * so nginx is not reloaded (a reload closes idle client connections, which
+ * some clients see as failed requests).
+ */
+export function renderEnvironmentConfig(route: Route, settings: EdgeSettings): string {
+  validateSettings(settings);
+  validateRoute(route);
+  const domains = sortedUnique(route.domains.map((d) => d.toLowerCase()), (d) => d);
+  const head = `${ownerLine(route.app, route.env)}\n# Managed by calma: rewritten when the environment's domains, port, replicas or certificate change, do not edit.\n\n`;
+  // No domain: the environment is reachable by no name; an empty file keeps nginx from
+  // treating it as a catch-all server ("server_name ''").
+  if (domains.length === 0) return head;
+  const { blocks, location } = serving(route, settings);
+  const challenge = challengeLocation(settings);
+  const httpListen = hostPort(settings.bindAddress, settings.httpPort);
+  if (!route.tls) return head + blocks + serverBlock(httpListen, domains, route.maxBodyBytes, `\n${challenge}    location / {\n${location}    }\n`);
+  const http = serverBlock(httpListen, domains, route.maxBodyBytes, `\n${challenge}    location / {\n${redirectToHttps(settings)}    }\n`);
+  const https = serverBlock(
+    `${hostPort(settings.bindAddress, settings.httpsPort)} ssl http2`,
+    domains,
+    route.maxBodyBytes,
+    `    ssl_certificate ${route.tls.certificate};\n    ssl_certificate_key ${route.tls.key};\n\n    location / {\n${location}${route.hsts ? HSTS : ''}    }\n`,
+  );
+  return head + blocks + http + '\n' + https;
 }

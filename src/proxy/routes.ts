@@ -29,6 +29,10 @@ export interface Route {
    */
   slot?: 'a' | 'b';
   standby?: Upstream[];
+  /** The environment's certificate (absolute paths): with it, HTTPS is served and HTTP redirects to it. */
+  tls?: { certificate: string; key: string };
+  /** Strict-Transport-Security on HTTPS answers (calma.yml `hsts`). */
+  hsts?: boolean;
   /** Request bodies beyond this are refused with 413 (0: no limit, as in nginx). */
   maxBodyBytes: number;
   /** The release being served, recorded in the file for whoever reads it. */
@@ -91,6 +95,11 @@ export function validateRoute(route: Route): void {
   if (route.slot !== undefined && route.slot !== 'a' && route.slot !== 'b') refuse(`${where}: the slot ${show(route.slot)} is neither a nor b`);
   if (route.standby !== undefined && !Array.isArray(route.standby)) refuse(`${where}: standby must be a list`);
   for (const u of route.standby ?? []) validateUpstream(u, where);
+  if (route.tls !== undefined) {
+    for (const path of [route.tls.certificate, route.tls.key]) {
+      if (typeof path !== 'string' || !PREFIX_PATTERN.test(path) || path.split('/').includes('..')) refuse(`${where}: the certificate path ${show(path)} must be an absolute path of letters, digits and ._@+/-`);
+    }
+  }
   if (!Number.isSafeInteger(route.maxBodyBytes) || route.maxBodyBytes < 0) {
     refuse(`${where}: the maximum body size ${show(route.maxBodyBytes)} is not a whole number of bytes`);
   }

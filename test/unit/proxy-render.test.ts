@@ -75,6 +75,11 @@ http {
         '' '';
     }
 
+    # TLS 1.2 and 1.3 only; resumed sessions skip the full handshake.
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_cache shared:calma_tls:10m;
+    ssl_session_timeout 1d;
+
     server_tokens off;
     sendfile on;
     tcp_nodelay on;
@@ -96,7 +101,7 @@ http {
     # HTTPS for a name with no certificate: refuse the handshake rather than
     # show another site's certificate.
     server {
-        listen 127.0.0.1:8443 ssl default_server;
+        listen 127.0.0.1:8443 ssl http2 default_server;
         ssl_reject_handshake on;
     }
 
@@ -123,7 +128,7 @@ test('an environment with two replicas: sorted, deduplicated, round-robin with k
   assert.equal(
     renderEnvironmentConfig(shop, settings),
     `# calma route app=shop env=production
-# Managed by calma: rewritten when the environment's domains, port or replicas change, do not edit.
+# Managed by calma: rewritten when the environment's domains, port, replicas or certificate change, do not edit.
 
 upstream calma_shop__production__a {
     server 172.18.0.2:3000 max_fails=1 fail_timeout=5s;
@@ -135,6 +140,11 @@ server {
     listen 127.0.0.1:8080;
     server_name *.cdn.shop.example shop.example www.shop.example;
     client_max_body_size 104857600;
+
+    location ^~ /.well-known/acme-challenge/ {
+        alias /srv/calma/edge/acme-challenge/;
+        default_type text/plain;
+    }
 
     location / {
         proxy_pass http://calma_shop__production__a;
@@ -171,12 +181,17 @@ test('an environment without upstreams answers 503 itself, with no upstream bloc
   assert.equal(
     renderEnvironmentConfig(route, settings),
     `# calma route app=shop env=preview-login
-# Managed by calma: rewritten when the environment's domains, port or replicas change, do not edit.
+# Managed by calma: rewritten when the environment's domains, port, replicas or certificate change, do not edit.
 
 server {
     listen 127.0.0.1:8080;
     server_name login.preview.shop.example;
     client_max_body_size 1048576;
+
+    location ^~ /.well-known/acme-challenge/ {
+        alias /srv/calma/edge/acme-challenge/;
+        default_type text/plain;
+    }
 
     location / {
         default_type text/html;
@@ -193,10 +208,10 @@ test('IPv6 addresses are bracketed; an environment without domains renders no se
   const text = renderEnvironmentConfig({ ...shop, upstreams: [{ host: 'fd00::5', port: 80 }] }, v6);
   assert.match(text, /^    server \[fd00::5\]:80 max_fails=1 fail_timeout=5s;$/m);
   assert.match(text, /^    listen \[::1\]:8080;$/m);
-  assert.match(renderMainConfig(v6), /^        listen \[::1\]:8443 ssl default_server;$/m);
+  assert.match(renderMainConfig(v6), /^        listen \[::1\]:8443 ssl http2 default_server;$/m);
   assert.equal(
     renderEnvironmentConfig({ ...shop, domains: [] }, settings),
-    "# calma route app=shop env=production\n# Managed by calma: rewritten when the environment's domains, port or replicas change, do not edit.\n\n",
+    "# calma route app=shop env=production\n# Managed by calma: rewritten when the environment's domains, port, replicas or certificate change, do not edit.\n\n",
   );
 });
 
@@ -217,6 +232,11 @@ test('two slots: both upstream blocks, and a per-request marker check picks the 
   assert.match(liveA, /^upstream calma_shop__production__b \{\n    server 10\.210\.128\.2:3000 max_fails=1 fail_timeout=5s;\n    keepalive 32;\n\}$/m);
   assert.ok(
     liveA.includes(`    client_max_body_size 104857600;
+
+    location ^~ /.well-known/acme-challenge/ {
+        alias /srv/calma/edge/acme-challenge/;
+        default_type text/plain;
+    }
 
     location / {
         if (-f /srv/calma/edge/live/shop--production.b) {
@@ -290,4 +310,23 @@ test('settings are checked before they reach the config', () => {
     assert.throws(() => validateSettings({ ...settings, ...bad }), UserError, JSON.stringify(bad));
     assert.throws(() => renderMainConfig({ ...settings, ...bad }), UserError);
   }
+});
+
+test('with a certificate: HTTP redirects (301 GET/HEAD, 308 else) except the challenge path; HTTPS serves, HSTS only there', () => {
+  const tls = { certificate: '/srv/calma/certs/shop/production/cert.pem', key: '/srv/calma/certs/shop/production/key.pem' };
+  const text = renderEnvironmentConfig({ ...shop, tls, hsts: true }, settings);
+  const [http, https] = text.split(/\n(?=server \{)/).slice(-2) as [string, string];
+  assert.match(http, /location \^~ \/\.well-known\/acme-challenge\/ \{\n        alias \/srv\/calma\/edge\/acme-challenge\/;/);
+  assert.ok(http.includes('        if ($request_method !~ ^(GET|HEAD)$) {\n            return 308 https://$host:8443$request_uri;\n        }\n        return 301 https://$host:8443$request_uri;\n'));
+  assert.doesNotMatch(http, /proxy_pass|Strict-Transport-Security/);
+  assert.match(https, /^    listen 127\.0\.0\.1:8443 ssl http2;$/m);
+  assert.match(https, /^    ssl_certificate \/srv\/calma\/certs\/shop\/production\/cert\.pem;$/m);
+  assert.match(https, /^    ssl_certificate_key \/srv\/calma\/certs\/shop\/production\/key\.pem;$/m);
+  assert.match(https, /proxy_pass http:\/\/calma_shop__production__a;/);
+  assert.match(https, /add_header Strict-Transport-Security "max-age=31536000" always;/);
+  assert.doesNotMatch(renderEnvironmentConfig({ ...shop, tls }, settings), /Strict-Transport-Security/, 'hsts: false');
+  assert.match(renderEnvironmentConfig({ ...shop, tls }, { ...settings, httpsPort: 443 }), /return 301 https:\/\/\$host\$request_uri;/, 'no port on 443');
+  assert.throws(() => renderEnvironmentConfig({ ...shop, tls: { ...tls, key: '/x/key.pem;\n  include /etc' } }, settings), UserError);
+  // Without a certificate the site is served over HTTP, challenge path included.
+  assert.doesNotMatch(renderEnvironmentConfig(shop, settings), /return 30[18]|listen 127\.0\.0\.1:8443/);
 });
