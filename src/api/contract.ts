@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { endpoint, scopeSchema, streamEndpoint, queryNumber } from './define.js';
 import { appEndpoints } from './app-endpoints.js';
+import { certEndpoints } from './cert-endpoints.js';
 import { dataEndpoints } from './data-endpoints.js';
 import { deployEndpoints } from './deploy-endpoints.js';
 
@@ -37,6 +38,6 @@ const coreEndpoints = {
   }),
 } as const;
 
-export const api = { ...coreEndpoints, ...deployEndpoints, ...appEndpoints, ...dataEndpoints } as const;
+export const api = { ...coreEndpoints, ...deployEndpoints, ...appEndpoints, ...dataEndpoints, ...certEndpoints } as const;
 
 export type Api = typeof api;

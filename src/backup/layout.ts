@@ -3,7 +3,7 @@
 // written under `<id>.partial` and renamed when complete, so a directory with
 // a plain id is always whole.
 import { join } from 'node:path';
-import { isAppName, isDnsLabel } from '../config/names.js';
+import { checkAppEnv } from '../runtime/names.js';
 import { UserError } from '../errors.js';
 
 const BACKUP_ID = /^b[0-9a-z]{6,16}$/;
@@ -21,8 +21,7 @@ export function backupsRoot(home: string): string {
 }
 
 export function envBackupsDir(home: string, app: string, env: string): string {
-  if (!isAppName(app)) throw new UserError(`invalid app name "${app}"`);
-  if (!isDnsLabel(env)) throw new UserError(`invalid environment name "${env}"`);
+  checkAppEnv(app, env);
   return join(backupsRoot(home), app, env);
 }
 

@@ -11,6 +11,7 @@ import { registerRollback } from './commands/rollback.js';
 import { registerSecrets } from './commands/secrets.js';
 import { registerAppOps } from './commands/app-ops.js';
 import { registerData } from './commands/data.js';
+import { registerCerts } from './commands/certs.js';
 import { registerServer } from './commands/server.js';
 import { handleError } from './handle-error.js';
 
@@ -33,6 +34,7 @@ export function createProgram(): Command {
   registerSecrets(program);
   registerAppOps(program);
   registerData(program);
+  registerCerts(program);
   registerServer(program);
   return program;
 }

@@ -97,6 +97,8 @@ export async function deployRelease(input: ReleaseInput, deps: DeployDeps): Prom
       deadlineMs: config.web.healthcheck.deadline,
     },
     maxBodyBytes: config.web.max_body,
+    https: config.https,
+    hsts: config.hsts,
     releaseTimeoutMs: RELEASE_TIMEOUT_MS,
     ...(deps.dns ? { dns: deps.dns } : {}),
     ...(Object.keys(config.services).length > 0 ? { network: envNetworkName(app, env) } : {}),

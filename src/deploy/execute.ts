@@ -30,6 +30,9 @@ export interface WebSpec {
   volumes: readonly VolumeSpec[];
   healthcheck: HealthSettings;
   maxBodyBytes: number;
+  /** calma.yml https and hsts: a certificate is wanted, and HSTS sent once it is served. */
+  https: boolean;
+  hsts: boolean;
   releaseTimeoutMs: number;
   dns?: string[];
   /** The environment's private network (where its services are), joined besides calma-edge. */

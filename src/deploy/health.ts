@@ -2,6 +2,7 @@
 // before traffic moves. A container that exits fails at once (no point waiting
 // for the deadline), and the failure carries each container's last answers.
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { UserError } from '../errors.js';
 import { formatMs } from '../build/format.js';
 
@@ -12,6 +13,8 @@ export interface HealthTarget {
   /** The Host header, when probing through the edge. */
   hostHeader?: string;
   headers?: Record<string, string>;
+  /** Probe over TLS with this SNI name (through the edge once it serves HTTPS); the certificate is not what is checked. */
+  tlsServername?: string;
 }
 
 export interface HealthSettings {
@@ -59,7 +62,9 @@ function answers(last: Map<string, string>): string[] {
 /** A real HTTP probe: 2xx is healthy; anything else, a timeout or a refused connection is the answer shown. */
 export function httpProbe(target: HealthTarget, path: string, timeoutMs: number): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const req = request({ host: target.host, port: target.port, path, method: 'GET', timeout: timeoutMs, headers: { 'user-agent': 'calma-health', ...target.headers, ...(target.hostHeader ? { host: target.hostHeader } : {}) } }, (res) => {
+    const send = target.tlsServername ? httpsRequest : request;
+    const tls = target.tlsServername ? { servername: target.tlsServername, rejectUnauthorized: false } : {};
+    const req = send({ ...tls, host: target.host, port: target.port, path, method: 'GET', timeout: timeoutMs, headers: { 'user-agent': 'calma-health', ...target.headers, ...(target.hostHeader ? { host: target.hostHeader } : {}) } }, (res) => {
       res.resume();
       const status = res.statusCode ?? 0;
       const upstream = res.headers['x-calma-upstream'];

@@ -21,27 +21,57 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Where certificates come from (the daemon's CertManager); without one the edge serves HTTP only. */
+export interface TlsSource {
+  tlsFor(app: string, env: string, domains: readonly string[]): { certificate: string; key: string } | undefined;
+  want(app: string, env: string, domains: readonly string[], https: boolean): void;
+}
+
 export class NginxEdgePort implements EdgePort {
   /** Workers that served before the last switch; a graceful reload lets them finish their requests. */
   private previousWorkers: number[] = [];
+  /** Each environment's route as last applied (before its certificate was added), to re-render it when a certificate arrives. */
+  private readonly routes = new Map<string, Route>();
+  private tls: TlsSource | undefined;
 
   constructor(private readonly edge: Edge) {}
 
+  useTls(source: TlsSource): void {
+    this.tls = source;
+  }
+
   async apply(route: Route): Promise<void> {
+    this.routes.set(`${route.app}/${route.env}`, route);
+    const tls = route.https ? this.tls?.tlsFor(route.app, route.env, route.domains) : undefined;
     const master = runningMasterPid(this.edge.settings);
     const before = master === null ? [] : workerPids(master);
     // Without a change there was no reload: nothing old to wait for.
-    this.previousWorkers = (await this.edge.apply(route)) ? before : [];
+    this.previousWorkers = (await this.edge.apply(tls ? { ...route, tls } : route)) ? before : [];
+    this.tls?.want(route.app, route.env, route.domains, route.https === true);
+  }
+
+  /** Renders an environment again as it was last applied (its certificate arrived or changed). */
+  async refresh(app: string, env: string): Promise<void> {
+    const route = this.routes.get(`${app}/${env}`);
+    if (!route) return;
+    const tls = route.https ? this.tls?.tlsFor(app, env, route.domains) : undefined;
+    // Same paths, new files (a renewal): the configuration is unchanged, but nginx must load them.
+    if (!(await this.edge.apply(tls ? { ...route, tls } : route)) && tls) await this.edge.reload();
   }
 
   probe(domain: string, path: string, timeoutMs: number): Promise<ProbeResult> {
-    const { bindAddress, httpPort } = this.edge.settings;
+    const { bindAddress, httpPort, httpsPort } = this.edge.settings;
     const host = bindAddress === '0.0.0.0' ? '127.0.0.1' : bindAddress === '::' ? '::1' : bindAddress;
     const token = this.edge.settings.probeToken;
-    return httpProbe({ name: 'edge', host, port: httpPort, hostHeader: domain, ...(token ? { headers: { 'x-calma-probe': token } } : {}) }, path, timeoutMs);
+    // Once the environment serves HTTPS its HTTP side only redirects: the probe goes where users end up.
+    const route = [...this.routes.values()].find((r) => r.domains.includes(domain));
+    const secure = route?.https === true && this.tls?.tlsFor(route.app, route.env, route.domains) !== undefined;
+    const target = { name: 'edge', host, port: secure ? httpsPort : httpPort, hostHeader: domain, ...(secure ? { tlsServername: domain } : {}) };
+    return httpProbe({ ...target, ...(token ? { headers: { 'x-calma-probe': token } } : {}) }, path, timeoutMs);
   }
 
   remove(app: string, env: string): Promise<void> {
+    this.routes.delete(`${app}/${env}`);
     return this.edge.remove(app, env);
   }
 

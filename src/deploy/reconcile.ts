@@ -78,5 +78,5 @@ async function rewriteRoute(deps: ReconcileDeps, app: string, env: string, relea
   const standby = other
     ? other.addresses.map((host) => ({ host, port: other.port }))
     : new AddressBook(deps.db).lookup(app, env, serving.slot === 'a' ? 'b' : 'a').map((host) => ({ host, port: serving.port }));
-  await deps.edge.apply({ app, env, domains: config.environments[env]?.domains ?? [], upstreams, slot: serving.slot, standby, maxBodyBytes: config.web.max_body, release: serving.release });
+  await deps.edge.apply({ app, env, domains: config.environments[env]?.domains ?? [], upstreams, slot: serving.slot, standby, maxBodyBytes: config.web.max_body, release: serving.release, https: config.https, hsts: config.hsts });
 }

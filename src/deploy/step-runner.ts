@@ -61,6 +61,8 @@ export class StepRunner {
           slot: step.slot,
           standby: step.standby,
           maxBodyBytes: this.web.maxBodyBytes,
+          https: this.web.https,
+          hsts: this.web.hsts,
           release: this.web.release,
         });
         this.deps.log(step.containers.length > 0 ? `edge now routes ${this.web.domains.join(', ') || '(no domain)'} to ${step.containers.join(', ')} (slot ${step.slot})` : 'edge route emptied');

@@ -7,7 +7,7 @@ import { errorMessage } from '../errors.js';
 import { applyRoute, removeRoute, writeMainConfig } from './apply.js';
 import { probeToken } from './files.js';
 import { withEdgeLock } from './lock.js';
-import { isNginxRunning, startNginx, stopNginx } from './nginx.js';
+import { isNginxRunning, nginxReload, nginxTest, startNginx, stopNginx } from './nginx.js';
 import { validateSettings, type EdgeSettings, type Route } from './routes.js';
 
 export type EdgeLog = (msg: string, fields?: Record<string, unknown>) => void;
@@ -44,6 +44,15 @@ export class Edge {
     this.log(changed ? 'edge route applied (reloaded)' : 'edge slot switched', { app: route.app, env: route.env, slot: route.slot ?? 'a', upstreams: route.upstreams.length, release: route.release });
     await this.start();
     return changed;
+  }
+
+  /** A graceful reload with the same configuration: nginx reads certificate files only when it loads its configuration. */
+  reload(): Promise<void> {
+    return withEdgeLock(this.settings.prefix, async () => {
+      await nginxTest(this.settings);
+      await nginxReload(this.settings);
+      this.log('edge reloaded (certificates)', { prefix: this.settings.prefix });
+    });
   }
 
   async remove(app: string, env: string): Promise<void> {

@@ -33,6 +33,8 @@ export interface Route {
   tls?: { certificate: string; key: string };
   /** Strict-Transport-Security on HTTPS answers (calma.yml `hsts`). */
   hsts?: boolean;
+  /** calma.yml `https`: the environment wants a certificate (the edge serves HTTPS once `tls` is set). */
+  https?: boolean;
   /** Request bodies beyond this are refused with 413 (0: no limit, as in nginx). */
   maxBodyBytes: number;
   /** The release being served, recorded in the file for whoever reads it. */

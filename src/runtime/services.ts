@@ -4,7 +4,8 @@
 // definition changed (its hash label says), and then says that it recreates it.
 import type Docker from 'dockerode';
 import { createHash } from 'node:crypto';
-import { isAppName, isDnsLabel } from '../config/names.js';
+import { isDnsLabel } from '../config/names.js';
+import { checkAppEnv } from './names.js';
 import type { VolumeSpec } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { volumeMounts } from './web-container.js';
@@ -17,19 +18,15 @@ export interface ServiceSpec {
   volumes: readonly VolumeSpec[];
 }
 
-function check(app: string, env: string): void {
-  if (!isAppName(app)) throw new UserError(`invalid app name "${app}"`);
-  if (!isDnsLabel(env)) throw new UserError(`invalid environment name "${env}"`);
-}
 
 /** The environment's private network: its web containers, release command and services. */
 export function envNetworkName(app: string, env: string): string {
-  check(app, env);
+  checkAppEnv(app, env);
   return `calma-${app}-${env}`;
 }
 
 export function serviceContainerName(app: string, env: string, service: string): string {
-  check(app, env);
+  checkAppEnv(app, env);
   if (!isDnsLabel(service)) throw new UserError(`invalid service name "${service}"`);
   return `calma-${app}-${env}-svc-${service}`;
 }

@@ -1,6 +1,9 @@
 // Logs, exec and removal of an app: the operations on what runs now.
 import type Docker from 'dockerode';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { certsDir } from '../certs/paths.js';
 import type { Api } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
 import type { EdgePort } from '../deploy/execute.js';
@@ -10,6 +13,7 @@ import type { Db } from '../state/db.js';
 import type { Handler } from './handlers.js';
 
 export interface AppOpsDeps {
+  home: string;
   docker: Docker;
   db: Db;
   edge: EdgePort;
@@ -97,7 +101,10 @@ export function appsRemoveHandler(deps: AppOpsDeps): Handler<Api['appsRemove']> 
       deps.db.prepare('DELETE FROM releases WHERE app = ?').run(app);
       deps.db.prepare('DELETE FROM secrets WHERE app = ?').run(app);
       deps.db.prepare('DELETE FROM edge_addresses WHERE app = ?').run(app);
+      deps.db.prepare('DELETE FROM certs WHERE app = ?').run(app);
     })();
+    // Its certificates (and their keys) go with it; its backups stay (data is only ever deleted on purpose).
+    rmSync(join(certsDir(deps.home), app), { recursive: true, force: true });
     return { containers: containers.length, routes: envs.size, volumes: removedVolumes };
   };
 }

@@ -11,6 +11,9 @@ import { openDb } from '../state/db.js';
 import { AddressBook } from '../state/addresses.js';
 import { BackupStore } from '../state/backups.js';
 import { KeyedLock } from './keyed-lock.js';
+import { CertStore } from '../state/certs.js';
+import { CertManager, type AcmeSettings } from '../tls/manager.js';
+import { edgePaths } from '../proxy/paths.js';
 import { startBackupSchedule } from './schedules.js';
 import type { DeployHandlerDeps } from './deploy-handler.js';
 import { Journal } from '../state/journal.js';
@@ -44,6 +47,8 @@ export interface DaemonOptions {
   dns?: string[];
   /** Largest accepted upload (an app directory to deploy). */
   maxUploadBytes?: number;
+  /** Where certificates come from; without it the edge serves HTTP only. */
+  acme?: AcmeSettings;
 }
 
 export interface Daemon {
@@ -71,12 +76,21 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const db = openDb(join(opts.home, 'state.db'));
   const journal = new Journal(db);
   const edgePort = new NginxEdgePort(edge);
+  const certStore = new CertStore(db);
+  const certs = opts.acme
+    ? new CertManager({ home: opts.home, store: certStore, acme: opts.acme, challengeDir: edgePaths(edge.settings).challenges, log: (msg, fields) => log.info(fields ?? {}, msg), installed: (app, env) => edgePort.refresh(app, env) })
+    : undefined;
+  // Before the reconcile: the routes it rewrites get their certificates.
+  if (certs) {
+    edgePort.useTls(certs);
+    certs.start();
+  }
   await reconcile({ docker, db, journal, edge: edgePort, log: (msg, fields) => log.info(fields ?? {}, msg) });
   const locks = new KeyedLock();
   const deployDeps: DeployHandlerDeps = { home: opts.home, docker, db, journal, addresses: new AddressBook(db), backups: new BackupStore(db), edge: edgePort, httpPort: opts.edge.httpPort, secrets: SecretBox.open(opts.home), ...(opts.dns ? { dns: opts.dns } : {}) };
   const schedule = startBackupSchedule(deployDeps, locks, (msg, fields) => log.info(fields ?? {}, msg));
   deployDeps.released = schedule.resync;
-  const handlers = createHandlers({ version: calmaVersion, deploy: deployDeps, locks });
+  const handlers = createHandlers({ version: calmaVersion, deploy: deployDeps, locks, certs: { store: certStore, manager: certs } });
   const uploads = join(opts.home, 'uploads');
   const apps: FastifyInstance[] = [];
   const make = async (listener: Listener): Promise<FastifyInstance> => {
@@ -89,6 +103,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const close = once(async () => {
     stopSupervising(); // nginx itself runs on: the sites stay up while the daemon is away
     schedule.stop();
+    certs?.stop();
     await Promise.all(apps.map((app) => closeWithGrace(app, opts.closeGraceMs ?? 5000)));
     db.close();
     if (socketOpen) rmSync(socketPath, { force: true });

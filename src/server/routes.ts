@@ -11,12 +11,16 @@ import { appsRemoveHandler, execHandler, logsHandler } from './app-handlers.js';
 import { listSecrets, setSecret, unsetSecret } from '../state/secrets.js';
 import { rollbackHandler } from './rollback-handler.js';
 import { dataHandlers } from './data-handlers.js';
+import { certHandlers } from './cert-handlers.js';
+import type { CertStore } from '../state/certs.js';
+import type { CertManager } from '../tls/manager.js';
 
 export interface RouteDeps {
   version: string;
   deploy: DeployHandlerDeps;
   /** One deployment (deploy, rollback, restore, backup) per environment at a time; shared with the backup schedule. */
   locks: KeyedLock;
+  certs: { store: CertStore; manager: CertManager | undefined };
 }
 
 export function createHandlers(deps: RouteDeps): Handlers<Api> {
@@ -47,6 +51,7 @@ export function createHandlers(deps: RouteDeps): Handlers<Api> {
       return { running: info.Running, exitCode: info.Running ? null : info.ExitCode };
     },
     ...dataHandlers(deps.deploy, locks),
+    ...certHandlers({ db: deps.deploy.db, ...deps.certs }),
     secretsList: ({ params }) => listSecrets(deps.deploy.db, params.app),
     secretsSet: ({ params, body }) => ({ name: params.name, updatedAt: setSecret(deps.deploy.db, deps.deploy.secrets, params.app, params.name, body.value) }),
     secretsUnset: ({ params }) => ({ name: params.name, removed: unsetSecret(deps.deploy.db, params.app, params.name) }),

@@ -84,4 +84,21 @@ export const migrations: readonly string[] = [
    );
    CREATE INDEX backups_app_env ON backups (app, env, created_at);
    ALTER TABLE deployments ADD COLUMN backup_id TEXT;`,
+  // Certificates: the files are under $CALMA_HOME/certs; this is what calma knows of each
+  // (ACME or custom) and how its last attempt went, for renewal, backoff and `calma certs`.
+  `CREATE TABLE certs (
+     app TEXT NOT NULL,
+     env TEXT NOT NULL,
+     source TEXT NOT NULL,
+     names TEXT NOT NULL,
+     serial TEXT,
+     issuer TEXT,
+     not_before TEXT,
+     not_after TEXT,
+     last_attempt_at TEXT,
+     last_error TEXT,
+     failures INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at TEXT,
+     PRIMARY KEY (app, env)
+   );`,
 ];

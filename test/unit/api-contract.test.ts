@@ -12,6 +12,7 @@ import type { Handlers } from '../../src/server/handlers.js';
 import type { DeployHandlerDeps } from "../../src/server/deploy-handler.js";
 import { createHandlers } from '../../src/server/routes.js';
 import { KeyedLock } from '../../src/server/keyed-lock.js';
+import type { CertStore } from '../../src/state/certs.js';
 import { createToken, hashToken, listTokens, revokeToken, verifyToken } from '../../src/server/tokens.js';
 import { openDb } from '../../src/state/db.js';
 import { memoryLogger } from '../support/server-helpers.js';
@@ -99,7 +100,7 @@ test('good input reaches the handler parsed, and the response is validated', () 
 
 test('query numbers are parsed from strings, with bounds and a clear message', () =>
   withTestApp(async (t) => {
-    const app = await buildApp({ listener: 'socket', db: t.db, log: t.logs.log, endpoints: api, handlers: createHandlers({ version: '9.9.9', deploy: {} as DeployHandlerDeps, locks: new KeyedLock() }) });
+    const app = await buildApp({ listener: 'socket', db: t.db, log: t.logs.log, endpoints: api, handlers: createHandlers({ version: '9.9.9', deploy: {} as DeployHandlerDeps, locks: new KeyedLock(), certs: { store: {} as CertStore, manager: undefined } }) });
     try {
       const word = wireErrorSchema.parse((await app.inject({ url: '/v1/events/ping?count=many' })).json());
       assert.deepEqual(word.error.fields, [{ path: 'query.count', message: 'expected a number, got "many"' }]);

@@ -17,6 +17,10 @@ interface ServerOptions {
   httpsPort: number;
   edgeAddress: string;
   appDns?: string[];
+  acmeEmail?: string;
+  acmeStaging?: boolean;
+  acmeDirectory?: string;
+  acmeCa?: string;
 }
 
 export function registerServer(program: Command): void {
@@ -28,6 +32,10 @@ export function registerServer(program: Command): void {
     .option('--https-port <n>', 'the port of the HTTPS edge', parsePort, 443)
     .option('--edge-address <ip>', 'the address the edge listens on', '0.0.0.0')
     .option('--app-dns <ip...>', "DNS servers for app containers (default: the engine's)")
+    .option('--acme-email <address>', 'the contact address of the ACME account (expiry notices)')
+    .option('--acme-staging', "use Let's Encrypt's staging directory (untrusted certificates, generous limits): try it first")
+    .option('--acme-directory <url>', "another ACME directory than Let's Encrypt's (e.g. a private CA)")
+    .option('--acme-ca <file>', 'a PEM file of the CA to trust for --acme-directory')
     .addHelpText(
       'after',
       `
@@ -70,7 +78,9 @@ async function runServer(opts: ServerOptions): Promise<void> {
   const home = ensureCalmaHome();
   const log = createLogger({ level: process.env.CALMA_LOG_LEVEL ?? 'info' });
   const edge = { prefix: join(home, 'edge'), httpPort: opts.httpPort, httpsPort: opts.httpsPort, bindAddress: opts.edgeAddress };
-  const daemon = await startDaemon({ home, log, edge, ...(opts.listen ? { listen: opts.listen } : {}), ...(opts.appDns ? { dns: opts.appDns } : {}) });
+  const { acmeSettings } = await import('../../tls/settings.js');
+  const acme = acmeSettings(opts);
+  const daemon = await startDaemon({ home, log, edge, acme, ...(opts.listen ? { listen: opts.listen } : {}), ...(opts.appDns ? { dns: opts.appDns } : {}) });
   // `once`: a second Ctrl-C during shutdown gets Node's default behaviour and ends the process at once.
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', resolve);
