@@ -12,35 +12,47 @@ export interface Daemon {
   home: string;
   pid: number;
   httpPort: number;
+  httpsPort: number;
   env: NodeJS.ProcessEnv;
   logs(): string;
+  /** From its spawn to its "daemon started" log line, written once its start-up reconcile is done and its API listens. */
+  startedInMs: number;
+  /** SIGTERM, as an operator stops it; its nginx keeps serving and a daemon started `again` takes it over. */
+  stop(): Promise<void>;
 }
 
-/** Starts the daemon and waits (at most 15 s) until `calma server status` answers. */
-export async function startDaemon(): Promise<Daemon> {
-  const home = tempDir('cb-');
-  const httpPort = await freePort();
-  const httpsPort = await freePort();
+/** Starts the daemon (with `again`: on the home and ports of that stopped one) and waits (at most timeoutMs) until `calma server status` answers. */
+export async function startDaemon(o: { again?: Daemon; timeoutMs?: number } = {}): Promise<Daemon> {
+  const home = o.again?.home ?? tempDir('cb-');
+  const httpPort = o.again?.httpPort ?? (await freePort());
+  const httpsPort = o.again?.httpsPort ?? (await freePort());
   const env = { CALMA_HOME: home };
   const args = [cliEntry, 'server', '--http-port', String(httpPort), '--https-port', String(httpsPort), '--edge-address', '127.0.0.1', '--app-dns', '127.0.0.1'];
+  const t0 = performance.now();
   const child: ChildProcess = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let logs = '';
+  let startedInMs: number | undefined;
   child.stderr!.on('data', (d: Buffer) => {
     logs = (logs + d.toString()).slice(-20_000);
+    if (startedInMs === undefined && logs.includes('"msg":"daemon started"')) startedInMs = performance.now() - t0;
     // BENCH_KEEP=1 keeps the daemon's home (see tempDir) with its whole log, to look into a run.
     if (process.env.BENCH_KEEP) appendFileSync(join(home, 'daemon.log'), d);
   });
-  // Registered after tempDir's removal, so it runs before it: daemon first, then the nginx it left serving.
+  const running = (): boolean => child.exitCode === null && child.signalCode === null;
+  // Registered after tempDir's removal, so it runs before it: daemon first, then the nginx it left serving (once, by the first start).
   onCleanup('calma daemon and its edge', async () => {
-    await stopPid(child.pid, 10_000);
+    if (running()) await stopPid(child.pid, 10_000);
+    if (o.again) return;
     const nginxPid = Number(readFileOr(join(home, 'edge', 'nginx.pid')).trim());
     await stopPid(nginxPid > 0 ? nginxPid : undefined);
   });
-  for (const deadline = Date.now() + 15_000; ; await sleep(100)) {
+  for (const deadline = Date.now() + (o.timeoutMs ?? 15_000); ; await sleep(100)) {
     if ((await cmd(process.execPath, [cliEntry, 'server', 'status'], { env })).code === 0) break;
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`calma server did not start:\n${logs}`);
+    if (!running() || Date.now() > deadline) throw new Error(`calma server did not start:\n${logs}`);
   }
-  return { home, pid: child.pid!, httpPort, env, logs: () => logs };
+  startedInMs ??= performance.now() - t0; // its log level hides the line: when it first answered
+  const stop = async (): Promise<void> => (running() ? stopPid(child.pid, 10_000) : undefined);
+  return { home, pid: child.pid!, httpPort, httpsPort, env, logs: () => logs, startedInMs, stop };
 }
 
 function readFileOr(path: string): string {

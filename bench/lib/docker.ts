@@ -20,6 +20,28 @@ export async function removeLabelled(label: string): Promise<void> {
   if (images.length > 0) await cmd('docker', ['rmi', '-f', ...new Set(images)]);
 }
 
+/**
+ * Removes, also on failure, what calma made for every app whose name starts with prefix: containers,
+ * networks and volumes by their calma.app label, images by repository. One listing of each and
+ * removals by the hundred, for a thousand apps.
+ */
+export function cleanupAppsByPrefix(prefix: string): void {
+  onCleanup(`docker objects of apps ${prefix}*`, async () => {
+    const mine = async (list: string[], id: string): Promise<string[]> =>
+      (await must('docker', [...list, '--filter', 'label=calma.app', '--format', `${id} {{.Label "calma.app"}}`], { timeoutMs: 300_000 }))
+        .split('\n')
+        .flatMap((l) => (l.split(' ')[1]?.startsWith(prefix) ? [l.split(' ')[0]!] : []));
+    const remove = async (rm: string[], ids: string[]): Promise<void> => {
+      for (let i = 0; i < ids.length; i += 100) await cmd('docker', [...rm, ...ids.slice(i, i + 100)], { timeoutMs: 600_000 });
+    };
+    await remove(['rm', '-f'], await mine(['ps', '-a'], '{{.ID}}'));
+    await remove(['network', 'rm'], await mine(['network', 'ls'], '{{.ID}}'));
+    await remove(['volume', 'rm', '-f'], await mine(['volume', 'ls'], '{{.Name}}'));
+    const images = (await must('docker', ['images', '-q', '--filter', `reference=${prefix}*`])).split('\n').filter(Boolean);
+    await remove(['rmi', '-f'], [...new Set(images)]);
+  });
+}
+
 /** The web fixture (busybox httpd: VERSION at /, health at /cgi-bin/up) as an app dir with a calma.yml. */
 export function webAppDir(parent: string, name: string, calmaYml: string): string {
   const dir = join(parent, name);

@@ -145,7 +145,12 @@ export class StepRunner {
   private async verify(green: readonly Upstream[]): Promise<void> {
     const domain = this.web.domains[0];
     if (domain === undefined) return;
-    const r = await this.deps.edge.probe(domain, this.web.healthcheck.path, this.web.healthcheck.timeoutMs);
+    // A connection reset by a reload of nginx (another environment's change) is no verdict on green: asked again.
+    let r = await this.deps.edge.probe(domain, this.web.healthcheck.path, this.web.healthcheck.timeoutMs);
+    for (let retry = 0; retry < 5 && !r.ok && /ECONNRESET|EPIPE|socket hang up/i.test(r.answer); retry++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      r = await this.deps.edge.probe(domain, this.web.healthcheck.path, this.web.healthcheck.timeoutMs);
+    }
     if (!r.ok) throw new UserError(`the edge does not serve ${domain}${this.web.healthcheck.path} healthy after the switch: ${r.answer}`);
     // A healthy answer from the old release would prove nothing: it must come from green.
     // nginx lists every replica it tried ("a:80, b:80"); the last one answered.

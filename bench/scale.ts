@@ -1,0 +1,289 @@
+// Bench 5: calma at scale. N light apps (SCALE_APPS, default 1,000), each a
+// real deployment (web fixture, 1 replica: its container and its route),
+// deployed through the daemon a few at a time. With 1 app and with N, side by
+// side: `calma deploy` of a new app (the 2nd, the N+1st; target: ratio under
+// 1.5) and its removal, a redeploy of an existing app, a route change (one
+// more domain), `nginx -t`, the daemon's start-up with its reconcile, and its
+// idle VmRSS. Every change must rewrite only its own environment's include file.
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cliEntry, lineAt, memoryMiB, mustDeploy, startDaemon, type Daemon, type DeployRun } from './lib/calma.js';
+import { cleanupAppsByPrefix, webAppDir, webCalmaYml } from './lib/docker.js';
+import { get } from './lib/load.js';
+import { cmd, median, must, runId, runMain, secs, sleep, table, tempDir } from './lib/run.js';
+
+const APPS = Number(process.env.SCALE_APPS ?? 1000);
+const SAMPLES = 3;
+const FILL_CONCURRENCY = 4;
+const IDLE_MS = 10_000;
+/** Host memory an app container takes (its runc shim, busybox httpd, kernel objects), with margin. */
+const HOST_MIB_PER_APP = 16;
+/** A Linux bridge takes at most 1023 interfaces: every running web container is one on calma-edge. */
+const BRIDGE_PORTS = 1023;
+const mb = (n: number): string => `${n.toFixed(1)} MiB`;
+const MB = (mib: number): number => (mib * 1024 * 1024) / 1e6;
+
+/** The edge's files (nginx.conf, envs/*) by path, each with its inode and mtime. */
+type EdgeFiles = Map<string, string>;
+
+function edgeFiles(d: Daemon): EdgeFiles {
+  const edge = join(d.home, 'edge');
+  const files = [join(edge, 'nginx.conf'), ...readdirSync(join(edge, 'envs')).map((f) => join(edge, 'envs', f))];
+  // A rewrite is an atomic rename: a new inode, and a new mtime.
+  return new Map(files.map((f) => [f.slice(edge.length + 1), ((s) => `${s.ino}/${s.mtimeNs}`)(statSync(f, { bigint: true }))]));
+}
+
+/** What changed between two snapshots: `+path` added, `-path` removed, `~path` rewritten. */
+function diff(before: EdgeFiles, after: EdgeFiles): string[] {
+  const out = [...after].flatMap(([f, v]) => (!before.has(f) ? [`+${f}`] : before.get(f) !== v ? [`~${f}`] : []));
+  return [...out, ...[...before.keys()].filter((f) => !after.has(f)).map((f) => `-${f}`)];
+}
+
+interface Figures {
+  /** `calma deploy` of a new app, each run with its timestamped output. */
+  deployNew: DeployRun[];
+  remove: number[];
+  redeploy: number[];
+  routeChange: number[];
+  nginxTest: number[];
+  startup: number[];
+  idleRss: number;
+}
+
+interface Ctx {
+  daemon: Daemon;
+  parent: string;
+  prefix: string;
+  /** The include-file checks done, and each one that touched more (or other) than its own. */
+  checks: number;
+  problems: string[];
+  /** Why each deploy that was tried again failed (its `error:` line). */
+  retried: string[];
+}
+
+/** Another calma home on this engine (tests running beside) can hold an address this daemon reserved. */
+const FOREIGN_ADDRESS = /taken on calma-edge by a container this daemon does not know/;
+
+/**
+ * `calma deploy DIR`; a failure whose output matches retryIf is tried again (at most 3 attempts,
+ * 5 s apart) and its reason kept in ctx.retried: what counts is the successful attempt.
+ */
+async function deployed(ctx: Ctx, dir: string, retryIf = FOREIGN_ADDRESS): Promise<DeployRun> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await mustDeploy(ctx.daemon, dir);
+    } catch (e) {
+      const why = /^error: .*/m.exec((e as Error).message)?.[0] ?? (e as Error).message.split('\n')[0]!;
+      if (attempt === 3 || !retryIf.test(why)) throw e;
+      ctx.retried.push(why);
+      await sleep(5000);
+    }
+  }
+}
+
+/** Runs one step and checks the edge files it changed: exactly one per prefix of `expect` (`+envs/APP--`: APP's file added), nothing else. */
+async function checked<T>(ctx: Ctx, what: string, expect: string[], step: () => Promise<T>): Promise<T> {
+  const before = edgeFiles(ctx.daemon);
+  const r = await step();
+  const got = diff(before, edgeFiles(ctx.daemon));
+  ctx.checks++;
+  const ok = got.length === expect.length && expect.every((e) => got.some((g) => g.startsWith(e)));
+  if (!ok) ctx.problems.push(`${what}: changed [${got.join(', ')}], expected [${expect.map((e) => `${e}*`).join(', ')}]`);
+  return r;
+}
+
+async function timed(step: () => Promise<unknown>): Promise<number> {
+  const t0 = performance.now();
+  await step();
+  return performance.now() - t0;
+}
+
+async function calma(d: Daemon, args: string[]): Promise<string> {
+  return must(process.execPath, [cliEntry, ...args], { env: d.env });
+}
+
+async function expectServed(d: Daemon, host: string): Promise<string> {
+  const r = await get('127.0.0.1', d.httpPort, '/cgi-bin/who', host);
+  if (r.status !== 200) throw new Error(`${host} is not served through the edge: ${r.status} ${r.body.slice(0, 100)}\n-- daemon log --\n${d.logs().slice(-2000)}`);
+  return r.body.trim();
+}
+
+const appYml = (app: string, extraDomain?: string): string => webCalmaYml(app, extraDomain ? `${app}.localhost, ${extraDomain}` : `${app}.localhost`, 'v1');
+const startTimeoutMs = (apps: number): number => 60_000 + apps * 200;
+const gib = (mib: number): string => `${(mib / 1024).toFixed(2)} GiB`;
+
+/** The figures at the current scale: `apps` apps deployed, one of which (`existing`) is redeployed and rerouted. */
+async function measureAt(ctx: Ctx, apps: number, existing: string): Promise<Figures> {
+  const at = `with ${apps} app${apps === 1 ? '' : 's'}`;
+  const f: Figures = { deployNew: [], remove: [], redeploy: [], routeChange: [], nginxTest: [], startup: [], idleRss: NaN };
+  const samples: number[] = [];
+  for (let t = 0; t < IDLE_MS; t += 1000) await sleep(1000).then(() => samples.push(memoryMiB(ctx.daemon.pid).rss));
+  f.idleRss = median(samples);
+
+  const edge = join(ctx.daemon.home, 'edge');
+  for (let i = 0; i < SAMPLES; i++) f.nginxTest.push(await timed(() => must('nginx', ['-t', '-q', '-p', edge, '-c', join(edge, 'nginx.conf'), '-e', join(edge, 'logs', 'error.log')])));
+
+  for (let i = 1; i <= SAMPLES; i++) {
+    const probe = `${ctx.prefix}p${apps}-${i}`;
+    const dir = webAppDir(ctx.parent, probe, appYml(probe));
+    f.deployNew.push(await checked(ctx, `deploy of new app ${probe}`, [`+envs/${probe}--`], () => deployed(ctx, dir)));
+    await expectServed(ctx.daemon, `${probe}.localhost`);
+    f.remove.push(await checked(ctx, `calma apps remove ${probe}`, [`-envs/${probe}--`], () => timed(() => calma(ctx.daemon, ['apps', 'remove', probe]))));
+    process.stderr.write(`${at}: deploy of ${probe} ${secs(f.deployNew.at(-1)!.ms)}, its removal ${secs(f.remove.at(-1)!)}\n`);
+  }
+
+  const existingDir = join(ctx.parent, existing);
+  for (let i = 1; i <= SAMPLES; i++) {
+    // The same route, a new release: a slot switch, no file rewritten.
+    f.redeploy.push(await checked(ctx, `redeploy of ${existing}, unchanged route`, [], async () => (await deployed(ctx, existingDir)).ms));
+    const domain = `${existing}-r${apps}-${i}.localhost`;
+    writeFileSync(join(existingDir, 'calma.yml'), appYml(existing, domain));
+    f.routeChange.push(await checked(ctx, `route change of ${existing} (+${domain})`, [`~envs/${existing}--`], async () => (await deployed(ctx, existingDir)).ms));
+    await expectServed(ctx.daemon, domain);
+    process.stderr.write(`${at}: redeploy of ${existing} ${secs(f.redeploy.at(-1)!)}, route change ${secs(f.routeChange.at(-1)!)}\n`);
+  }
+
+  for (let i = 0; i < SAMPLES; i++) {
+    await ctx.daemon.stop();
+    const again = ctx.daemon;
+    ctx.daemon = await checked(ctx, `daemon restart ${at}`, [], () => startDaemon({ again, timeoutMs: startTimeoutMs(apps) }));
+    f.startup.push(ctx.daemon.startedInMs);
+    process.stderr.write(`${at}: daemon start-up (reconcile included) ${secs(ctx.daemon.startedInMs)}\n`);
+  }
+  await expectServed(ctx.daemon, `${existing}.localhost`);
+  return f;
+}
+
+/**
+ * Deploys apps[] through the daemon, `FILL_CONCURRENCY` at a time; stops taking new ones at the first
+ * failure. A failed deploy is tried again, whatever the error, and counted: with deploys at once, one
+ * app's verification through the edge can meet another's nginx reload (see the README's known limit).
+ */
+async function fill(ctx: Ctx, apps: string[]): Promise<number[]> {
+  const times: number[] = [];
+  const t0 = performance.now();
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < apps.length) {
+      const app = apps[next++]!;
+      try {
+        times.push((await deployed(ctx, webAppDir(ctx.parent, app, appYml(app)), /./)).ms);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+      if (times.length % 50 === 0 || times.length === apps.length) {
+        process.stderr.write(`filled ${times.length + 1}/${APPS} apps in ${secs(performance.now() - t0)}; last deploy ${secs(times.at(-1)!)}; ${ctx.retried.length} retried; daemon VmRSS ${mb(memoryMiB(ctx.daemon.pid).rss)}\n`);
+      }
+    }
+  };
+  const settled = await Promise.allSettled(Array.from({ length: FILL_CONCURRENCY }, worker));
+  const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (rejected) throw rejected.reason;
+  return times;
+}
+
+/** VmRSS of running containers' processes and of each one's runc shim, the median over them, in MiB. */
+async function containerRssMiB(names: string[]): Promise<number> {
+  const each: number[] = [];
+  for (const name of names) {
+    const pid = Number((await must('docker', ['inspect', '-f', '{{.State.Pid}}', name])).trim());
+    const shim = Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    each.push([shim, pid, ...children].reduce((a, p) => a + memoryMiB(p).rss, 0));
+  }
+  return median(each);
+}
+
+function memAvailableMiB(): number {
+  return Number(/^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? NaN) / 1024;
+}
+
+/** Refuses to start what the host cannot hold: memory for N containers, and N ports on calma's bridge. */
+async function preflight(): Promise<void> {
+  if (!Number.isInteger(APPS) || APPS < 2) throw new Error(`SCALE_APPS must be an integer of at least 2, not ${process.env.SCALE_APPS}`);
+  const needMiB = APPS * HOST_MIB_PER_APP + 1024;
+  if (memAvailableMiB() < needMiB) throw new Error(`${APPS} apps need about ${mb(needMiB)} of memory; ${mb(memAvailableMiB())} available (lower SCALE_APPS)`);
+  const inspect = await cmd('docker', ['network', 'inspect', '-f', '{{len .Containers}}', 'calma-edge']);
+  const attached = inspect.code === 0 ? Number(inspect.stdout.trim()) : 0;
+  if (attached + APPS + 2 > BRIDGE_PORTS) {
+    throw new Error(`calma-edge has ${attached} containers attached; ${APPS} more (+2 during a deploy) would pass the ${BRIDGE_PORTS} interfaces a Linux bridge takes (lower SCALE_APPS)`);
+  }
+}
+
+runMain(
+  'scale',
+  async () => {
+    await preflight();
+    const id = runId();
+    const prefix = `bsc-${id}-`;
+    cleanupAppsByPrefix(prefix);
+    const parent = tempDir('calma-bench-sc-');
+    const ctx: Ctx = { daemon: await startDaemon(), parent, prefix, checks: 0, problems: [], retried: [] };
+    const apps = Array.from({ length: APPS }, (_, i) => `${prefix}${i + 1}`);
+    const first = apps[0]!;
+    const built = await checked(ctx, `deploy of the first app ${first} (image built)`, [`+envs/${first}--`], () => deployed(ctx, webAppDir(parent, first, appYml(first))));
+    process.stderr.write(`first app ${first} deployed (its image built) in ${secs(built.ms)}\n`);
+    const small = await measureAt(ctx, 1, first);
+
+    const memBefore = memAvailableMiB();
+    const t0 = performance.now();
+    const fillTimes = await fill(ctx, apps.slice(1));
+    const fillMs = performance.now() - t0;
+    const memAfter = memAvailableMiB();
+    // Every app answers through the edge, each from its own container.
+    const who = new Set<string>();
+    for (const app of apps) who.add(await expectServed(ctx.daemon, `${app}.localhost`));
+    const listed = await must('docker', ['ps', '--filter', 'label=calma.role=web', '--format', '{{.Label "calma.app"}} {{.Names}}']);
+    const running = listed.split('\n').flatMap((l) => (l.startsWith(prefix) ? [l.split(' ')[1]!] : []));
+    const perContainer = await containerRssMiB(running.slice(0, 10));
+    if (who.size !== APPS || running.length !== APPS) throw new Error(`${APPS} apps deployed, but ${who.size} distinct containers answer and ${running.length} run`);
+    process.stderr.write(`${APPS} apps serving, each from its own container\n`);
+    // The last app: the lowest idle standby addresses (the first apps') are the ones another calma home on this engine takes first.
+    const large = await measureAt(ctx, APPS, apps.at(-1)!);
+
+    const row = (what: string, pick: (f: Figures) => number, show = secs): string[] => [what, show(pick(small)), show(pick(large)), `${(pick(large) / pick(small)).toFixed(2)}x`];
+    const med = (k: keyof Omit<Figures, 'idleRss' | 'deployNew'>) => (f: Figures): number => median(f[k]);
+    const newApp = (f: Figures): number => median(f.deployNew.map((r) => r.ms));
+    const phase = (re: RegExp) => (f: Figures): number => median(f.deployNew.map((r) => lineAt(r, re) ?? NaN));
+    const ms = (n: number): string => `${n.toFixed(0)} ms`;
+    process.stdout.write(`\nscale: calma server with 1 app, then with ${APPS} apps (web fixture, 1 replica each, all serving); medians of ${SAMPLES}\n\n`);
+    process.stdout.write(
+      table([
+        ['', 'with 1 app', `with ${APPS} apps`, 'ratio'],
+        row(`calma deploy of a new app (app #2; app #${APPS + 1})`, newApp),
+        row('calma apps remove of that app', med('remove')),
+        row('redeploy of an existing app, same route (slot switch)', med('redeploy')),
+        row('route change: an existing app gets one more domain', med('routeChange')),
+        row('nginx -t of the whole edge config', med('nginxTest'), ms),
+        row('daemon start-up (SIGTERM, start, reconcile, "daemon started")', med('startup')),
+        row(`daemon VmRSS, idle ${IDLE_MS / 1000} s (median of 1 s samples)`, (f) => f.idleRss, mb),
+      ]),
+    );
+    process.stdout.write('\ncalma deploy of a new app, where the time goes (median ms since the command started):\n');
+    process.stdout.write(
+      table([
+        ['', 'app #2', `app #${APPS + 1}`, 'ratio'],
+        row('built (cached), deploy starts (==> deploy)', phase(/^==> deploy:/), ms),
+        row('its container started', phase(/^started /), ms),
+        row('healthy, edge routes its domain (nginx -t, reload)', phase(/^edge now routes/), ms),
+        row('verified through the edge, command exits', newApp, ms),
+      ]),
+    );
+    process.stdout.write(`\nfilling apps 2..${APPS}: ${secs(fillMs)}, ${FILL_CONCURRENCY} deploys at a time (each deploy: median ${secs(median(fillTimes))}, max ${secs(Math.max(...fillTimes))})\n`);
+    if (ctx.retried.length > 0) {
+      const why = [...new Set(ctx.retried)].map((r) => `  ${ctx.retried.filter((x) => x === r).length}x ${r}\n`).join('');
+      process.stdout.write(`deploys that failed and were tried again (the figures are the passing attempts'): ${ctx.retried.length}\n${why}`);
+    }
+    process.stdout.write(`host memory: MemAvailable ${gib(memBefore)} before filling, ${gib(memAfter)} after (other work on the host included); one app container, its processes and its runc shim: ${mb(perContainer)} VmRSS (median of ${Math.min(10, running.length)})\n`);
+    if (ctx.problems.length > 0) process.stdout.write(`\nedge files changed beyond the changed environment's own:\n${ctx.problems.map((p) => `  ${p}\n`).join('')}`);
+
+    const deployRatio = newApp(large) / newApp(small);
+    process.stdout.write(`\nSUMMARY calma deploy of app #${APPS + 1} ${secs(newApp(large))} vs app #2 ${secs(newApp(small))}: ratio ${deployRatio.toFixed(2)} (target under 1.5: ${deployRatio < 1.5 ? 'MET' : 'MISSED'})\n`);
+    process.stdout.write(`SUMMARY each change rewrote only its own environment's include file (${ctx.checks} deploys, removals, route changes and restarts checked; restarts and same-route redeploys rewrote none): ${ctx.problems.length === 0 ? 'MET' : `MISSED (${ctx.problems.length})`}\n`);
+    process.stdout.write(`SUMMARY with ${APPS} apps: route change ${secs(median(large.routeChange))} (${secs(median(small.routeChange))} with 1), nginx -t ${secs(median(large.nginxTest))}, daemon start-up with its reconcile ${secs(median(large.startup))} (${secs(median(small.startup))} with 1: ${((median(large.startup) - median(small.startup)) / (APPS - 1)).toFixed(1)} ms per app more)\n`);
+    process.stdout.write(`SUMMARY daemon VmRSS idle with ${APPS} apps: ${MB(large.idleRss).toFixed(1)} MB = ${mb(large.idleRss)} (${mb(small.idleRss)} with 1 app; ${((large.idleRss - small.idleRss) / (APPS - 1)).toFixed(3)} MiB per app more)\n`);
+  },
+  20 * 60_000 + APPS * 8_000,
+);
