@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { cliEntry, lineAt, memoryMiB, mustDeploy, startDaemon, type Daemon, type DeployRun } from './lib/calma.js';
 import { cleanupAppsByPrefix, webAppDir, webCalmaYml } from './lib/docker.js';
 import { get } from './lib/load.js';
-import { cmd, median, must, runId, runMain, secs, sleep, table, tempDir } from './lib/run.js';
+import { cmd, median, must, onCleanup, runId, runMain, secs, sleep, table, tempDir } from './lib/run.js';
 
 const APPS = Number(process.env.SCALE_APPS ?? 1000);
 const SAMPLES = 3;
@@ -209,6 +209,26 @@ async function preflight(): Promise<void> {
   const attached = inspect.code === 0 ? Number(inspect.stdout.trim()) : 0;
   if (attached + APPS + 2 > BRIDGE_PORTS) {
     throw new Error(`calma-edge has ${attached} containers attached; ${APPS} more (+2 during a deploy) would pass the ${BRIDGE_PORTS} interfaces a Linux bridge takes (lower SCALE_APPS)`);
+  }
+  roomInNeighbourTable();
+}
+
+/**
+ * The host keeps one ARP entry per container it talks to; Linux's defaults (gc_thresh2 512,
+ * gc_thresh3 1024) drop entries past about 500 containers and some become unreachable. Any
+ * host running that many containers raises them (README, "Many apps"); the bench does it
+ * for its run and puts the old values back.
+ */
+function roomInNeighbourTable(): void {
+  const dir = '/proc/sys/net/ipv4/neigh/default';
+  const want = { gc_thresh1: 2 * APPS, gc_thresh2: 4 * APPS, gc_thresh3: 8 * APPS };
+  for (const [name, value] of Object.entries(want)) {
+    const path = `${dir}/${name}`;
+    const old = Number(readFileSync(path, 'utf8').trim());
+    if (old >= value) continue;
+    writeFileSync(path, String(value));
+    onCleanup(`restore ${name} ${old}`, () => writeFileSync(path, String(old)));
+    process.stderr.write(`net.ipv4.neigh.default.${name} ${old} -> ${value} for this run\n`);
   }
 }
 

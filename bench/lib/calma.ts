@@ -3,10 +3,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from './docker.js';
-import { cmd, freePort, onCleanup, sleep, stopPid, tempDir } from './run.js';
+import { fileURLToPath } from 'node:url';
+import { cmd, freePort, must, onCleanup, sleep, stopPid, tempDir } from './run.js';
 
-export const cliEntry = join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+/** The CLI of the same build as this file (dist/ or any other outDir). */
+export const cliEntry = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 export interface Daemon {
   home: string;
@@ -21,13 +22,17 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
-/** Starts the daemon (with `again`: on the home and ports of that stopped one) and waits (at most timeoutMs) until `calma server status` answers. */
-export async function startDaemon(o: { again?: Daemon; timeoutMs?: number } = {}): Promise<Daemon> {
+/**
+ * Starts the daemon (with `again`: on the home and ports of that stopped one; else on the given
+ * ports or free ones) with any extra `calma server` args, and waits (at most timeoutMs) until
+ * `calma server status` answers.
+ */
+export async function startDaemon(o: { again?: Daemon; timeoutMs?: number; httpPort?: number; httpsPort?: number; args?: string[] } = {}): Promise<Daemon> {
   const home = o.again?.home ?? tempDir('cb-');
-  const httpPort = o.again?.httpPort ?? (await freePort());
-  const httpsPort = o.again?.httpsPort ?? (await freePort());
+  const httpPort = o.again?.httpPort ?? o.httpPort ?? (await freePort());
+  const httpsPort = o.again?.httpsPort ?? o.httpsPort ?? (await freePort());
   const env = { CALMA_HOME: home };
-  const args = [cliEntry, 'server', '--http-port', String(httpPort), '--https-port', String(httpsPort), '--edge-address', '127.0.0.1', '--app-dns', '127.0.0.1'];
+  const args = [cliEntry, 'server', '--http-port', String(httpPort), '--https-port', String(httpsPort), '--edge-address', '127.0.0.1', '--app-dns', '127.0.0.1', ...(o.args ?? [])];
   const t0 = performance.now();
   const child: ChildProcess = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let logs = '';
@@ -117,4 +122,9 @@ export function memoryMiB(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+}
+
+/** `calma ARGS` against the daemon: its stdout; a non-zero exit is an error carrying its output. */
+export function calmaCli(d: Daemon, args: string[]): Promise<string> {
+  return must(process.execPath, [cliEntry, ...args], { env: d.env });
 }

@@ -1,11 +1,12 @@
 // The Docker engine through its CLI, as an operator would use it. Everything a
 // bench creates carries a label (or calma's own calma.app) and is removed by it.
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cmd, must, onCleanup, tempDir } from './run.js';
 
-export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+/** The checkout: above dist/ when built there, else (another outDir) the directory the bench runs from. */
+export const repoRoot = [join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..'), process.cwd()].find((d) => existsSync(join(d, 'test', 'fixtures'))) ?? process.cwd();
 export const webFixture = join(repoRoot, 'test', 'fixtures', 'apps', 'web');
 
 /** Removes the containers and images carrying a label (key=value), also on failure. */
@@ -50,8 +51,8 @@ export function webAppDir(parent: string, name: string, calmaYml: string): strin
   return dir;
 }
 
-/** A calma.yml for the web fixture serving VERSION at `domain` over plain HTTP. */
-export function webCalmaYml(app: string, domain: string, version: string, extra = ''): string {
+/** A calma.yml for the web fixture serving VERSION at `domain` (or several) over plain HTTP, or with `https`. */
+export function webCalmaYml(app: string, domain: string | string[], version: string, extra = '', https = false): string {
   return `app: ${app}
 build:
   target: production
@@ -59,8 +60,8 @@ build:
 web:
   port: 8080
   healthcheck: { path: /cgi-bin/up, interval: 100ms }
-${extra}domains: [${domain}]
-https: false
+${extra}domains: [${[domain].flat().join(', ')}]
+https: ${https}
 `;
 }
 

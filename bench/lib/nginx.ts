@@ -1,5 +1,6 @@
-// A hand-written nginx reverse proxy under a private prefix (never the system
-// one), as an operator would write it: one upstream with keep-alive.
+// Hand-written nginx under a private prefix (never the system one), as an
+// operator would write it: a reverse proxy with one upstream with keep-alive,
+// or a TLS server of one certificate.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { must, onCleanup, sleep, stopPid, tempDir } from './run.js';
@@ -10,7 +11,8 @@ export interface HandNginx {
   reload(upstream: string): Promise<void>;
 }
 
-function config(prefix: string, port: number, upstream: string): string {
+/** The main context, with `server` (its server blocks and whatever else belongs in http {}). */
+function config(prefix: string, server: string): string {
   const temps = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `    ${t}_temp_path ${prefix}/temp/${t};`).join('\n');
   return `daemon on;
 worker_processes auto;
@@ -20,7 +22,12 @@ events { worker_connections 4096; }
 http {
 ${temps}
     access_log off;
-    upstream app {
+${server}}
+`;
+}
+
+function proxyServer(port: number, upstream: string): string {
+  return `    upstream app {
         server ${upstream};
         keepalive 32;
     }
@@ -33,18 +40,46 @@ ${temps}
             proxy_set_header Host $host;
         }
     }
-}
 `;
 }
 
 /** Starts nginx on `port` proxying to `upstream` (host:port); stopped by its pid file at the end. */
 export async function startHandNginx(port: number, upstream: string): Promise<HandNginx> {
+  const reconfigure = await startPrivateNginx((prefix) => config(prefix, proxyServer(port, upstream)));
+  return { port, reload: (next) => reconfigure((prefix) => config(prefix, proxyServer(port, next))) };
+}
+
+/**
+ * Starts nginx serving TLS on `port` with one certificate and key (any name: no SNI needed),
+ * TLS 1.2 and 1.3 and no session cache, answering "ok" to every request; stopped at the end.
+ */
+export async function startTlsNginx(port: number, certificate: string, key: string): Promise<void> {
+  await startPrivateNginx((prefix) =>
+    config(
+      prefix,
+      `    server {
+        listen 127.0.0.1:${port} ssl;
+        ssl_certificate ${certificate};
+        ssl_certificate_key ${key};
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_session_cache off;
+        location / {
+            return 200 "ok\n";
+        }
+    }
+`,
+    ),
+  );
+}
+
+/** Starts nginx on a private prefix with the config render(prefix) gives; returns how to reload it with another. */
+async function startPrivateNginx(render: (prefix: string) => string): Promise<(next: (prefix: string) => string) => Promise<void>> {
   const prefix = tempDir('calma-bench-nginx-');
   mkdirSync(join(prefix, 'logs'));
   mkdirSync(join(prefix, 'temp'));
   const conf = join(prefix, 'nginx.conf');
   const base = ['-p', prefix, '-c', conf, '-e', join(prefix, 'logs', 'error.log')];
-  writeFileSync(conf, config(prefix, port, upstream));
+  writeFileSync(conf, render(prefix));
   onCleanup('hand-written nginx', () => {
     let pid = 0;
     try {
@@ -56,11 +91,8 @@ export async function startHandNginx(port: number, upstream: string): Promise<Ha
   });
   await must('nginx', base);
   await sleep(100);
-  return {
-    port,
-    reload: async (next: string) => {
-      writeFileSync(conf, config(prefix, port, next));
-      await must('nginx', [...base, '-s', 'reload']);
-    },
+  return async (next) => {
+    writeFileSync(conf, next(prefix));
+    await must('nginx', [...base, '-s', 'reload']);
   };
 }

@@ -41,10 +41,14 @@ export async function acmeClient(home: string, opts: AcmeClientOptions): Promise
   checkDirectoryUrl(opts.directoryUrl);
   trustForDirectory(opts.directoryUrl, opts.caBundlePem);
   const files = accountFiles(home, opts.directoryUrl, opts.email);
-  const client = new acme.Client({ directoryUrl: opts.directoryUrl, accountKey: await accountKey(home, files.key) });
+  // Polls of a pending order start at 0.5 s (acme-client's 5 s default would add seconds to every certificate).
+  const client = new acme.Client({ directoryUrl: opts.directoryUrl, accountKey: await accountKey(home, files.key), backoffMin: 500, backoffMax: 5000 });
   rememberDirectory(client, opts.directoryUrl);
   const contact = opts.email ? { contact: [`mailto:${opts.email}`] } : {};
-  await exchange(client, 'registering the ACME account', () => client.createAccount({ termsOfServiceAgreed: true, ...contact }));
+  // An account the CA knows is only looked up: re-registering it would send an empty update, which CAs may refuse.
+  await exchange(client, 'registering the ACME account', () =>
+    client.createAccount({ onlyReturnExisting: true }).catch(() => client.createAccount({ termsOfServiceAgreed: true, ...contact })),
+  );
   const record: AccountRecord = { directoryUrl: opts.directoryUrl, email: opts.email ?? null, accountUrl: client.getAccountUrl() };
   const text = `${JSON.stringify(record, null, 2)}\n`;
   if (readIfExists(files.record) !== text) replaceFile(files.record, text, 0o600);

@@ -6,8 +6,8 @@ const DAY = 24 * 60 * MINUTE;
 
 /** How long before expiry a long-lived certificate is renewed. */
 export const RENEW_BEFORE_MS = 30 * DAY;
-/** The first wait after a failure; each further failure doubles it … */
-export const FIRST_RETRY_MS = MINUTE;
+/** The first wait after a failure (a CA back after a hiccup is asked again soon); each further failure doubles it … */
+export const FIRST_RETRY_MS = 15_000;
 /** … up to this, so a CA that is down for a day is still asked twice a day. */
 export const MAX_RETRY_MS = 12 * 60 * MINUTE;
 
@@ -26,7 +26,7 @@ export function renewAt(notBefore: Date, notAfter: Date): Date {
 
 /**
  * When to try again after `failures` consecutive failed attempts (1 for the
- * first): 1 minute, then doubling (2, 4, 8 … minutes), capped at 12 hours. A
+ * first): 15 seconds, then doubling (30 s, 1, 2, 4 … minutes), capped at 12 hours. A
  * brief outage is retried quickly; a lasting one costs the CA (and its rate
  * limits) little.
  */

@@ -25,6 +25,8 @@ function alive(pid: number): boolean {
 export interface TlsSource {
   tlsFor(app: string, env: string, domains: readonly string[]): { certificate: string; key: string } | undefined;
   want(app: string, env: string, domains: readonly string[], https: boolean): void;
+  /** The environment is no longer served: no more certificate requests for it. */
+  forget(app: string, env: string): void;
 }
 
 export class NginxEdgePort implements EdgePort {
@@ -72,6 +74,7 @@ export class NginxEdgePort implements EdgePort {
 
   remove(app: string, env: string): Promise<void> {
     this.routes.delete(`${app}/${env}`);
+    this.tls?.forget(app, env);
     return this.edge.remove(app, env);
   }
 

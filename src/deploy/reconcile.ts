@@ -34,8 +34,19 @@ export async function reconcile(deps: ReconcileDeps): Promise<void> {
 
 const RECONCILE_CONCURRENCY = 8;
 
-async function settleInterrupted(deps: ReconcileDeps, d: { id: string; app: string; env: string }): Promise<void> {
+async function settleInterrupted(deps: ReconcileDeps, d: { id: string; app: string; env: string; kind: string }): Promise<void> {
   const steps = deps.journal.steps(d.id);
+  if (d.kind === 'restore') {
+    // A restore stops the serving release while it replaces the data: whatever step it died in, the
+    // release is started again (the data may be half restored: the journal says so, and the backup is still there).
+    const stopped = await deps.docker.listContainers({ all: true, filters: { label: [`calma.app=${d.app}`, `calma.env=${d.env}`, 'calma.role=web'] } });
+    const newest = stopped.filter((c) => c.Labels['calma.deployment'] === stopped.sort((a, b) => b.Created - a.Created)[0]?.Labels['calma.deployment']);
+    for (const c of newest) await deps.docker.getContainer(c.Id).start().catch(() => undefined);
+    const last = steps[steps.length - 1]?.step ?? 'verify';
+    deps.journal.finishDeployment(d.id, 'failed', `interrupted: the daemon stopped during ${last} of the restore; the release was started again, restore the backup again to be sure of the data`);
+    deps.log('interrupted restore: release started again', { deployment: d.id, app: d.app, env: d.env });
+    return;
+  }
   const verified = steps.some((s) => s.step === 'verify' && s.status === 'done');
   const containers = await deps.docker.listContainers({ all: true, filters: { label: [`calma.deployment=${d.id}`] } });
   if (verified) {

@@ -103,7 +103,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const close = once(async () => {
     stopSupervising(); // nginx itself runs on: the sites stay up while the daemon is away
     schedule.stop();
-    certs?.stop();
+    await certs?.stop();
     await Promise.all(apps.map((app) => closeWithGrace(app, opts.closeGraceMs ?? 5000)));
     db.close();
     if (socketOpen) rmSync(socketPath, { force: true });

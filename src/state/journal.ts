@@ -69,7 +69,7 @@ export class Journal {
   }
 
   /** Deployments a killed daemon left running: the reconciler's work list. */
-  unfinished(): Array<{ id: string; app: string; env: string }> {
-    return this.db.prepare("SELECT id, app, env FROM deployments WHERE status = 'running' ORDER BY started_at").all() as Array<{ id: string; app: string; env: string }>;
+  unfinished(): Array<{ id: string; app: string; env: string; kind: string }> {
+    return this.db.prepare("SELECT id, app, env, kind FROM deployments WHERE status = 'running' ORDER BY started_at").all() as Array<{ id: string; app: string; env: string; kind: string }>;
   }
 }
