@@ -7,6 +7,7 @@ import { appEndpoints } from './app-endpoints.js';
 import { certEndpoints } from './cert-endpoints.js';
 import { dataEndpoints } from './data-endpoints.js';
 import { deployEndpoints } from './deploy-endpoints.js';
+import { pipelineEndpoints } from './pipeline-endpoints.js';
 
 export * from './define.js';
 
@@ -38,6 +39,6 @@ const coreEndpoints = {
   }),
 } as const;
 
-export const api = { ...coreEndpoints, ...deployEndpoints, ...appEndpoints, ...dataEndpoints, ...certEndpoints } as const;
+export const api = { ...coreEndpoints, ...deployEndpoints, ...appEndpoints, ...dataEndpoints, ...certEndpoints, ...pipelineEndpoints } as const;
 
 export type Api = typeof api;

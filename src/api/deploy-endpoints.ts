@@ -17,6 +17,8 @@ export const deployEndpoints = {
       branch: z.string().max(255).optional(),
       tags: z.string().max(4096).optional(),
       dirty: z.enum(['0', '1']).optional(),
+      // 0: refuse at once (409) when the environment is busy instead of waiting for its turn.
+      wait: z.enum(['0', '1']).default('1'),
     }),
     body: z.instanceof(UploadedArchive, { message: 'expected the app directory as an application/x-tar body' }),
     event: deployEvent,

@@ -13,5 +13,7 @@ export const deployEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('phase'), name: z.string(), detail: z.string() }),
   z.object({ type: z.literal('log'), line: z.string() }),
   z.object({ type: z.literal('result'), deploymentId: z.string(), image: z.string(), version: z.string(), urls: z.array(z.string()) }),
+  // A pipeline's state: queued behind another, running, or how it ended (superseded, cancelled…).
+  z.object({ type: z.literal('pipeline'), id: z.string(), env: z.string(), status: z.string(), detail: z.string().optional() }),
   z.object({ type: z.literal('end') }),
 ]);

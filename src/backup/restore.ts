@@ -6,6 +6,7 @@ import type Docker from 'dockerode';
 import { join } from 'node:path';
 import { errorMessage, UserError } from '../errors.js';
 import { serviceContainerName } from '../runtime/services.js';
+import { volumeName } from '../runtime/names.js';
 import type { BackupStore } from '../state/backups.js';
 import { backupDir } from './layout.js';
 import { readManifest, verifySnapshot, type Manifest } from './manifest.js';
@@ -35,11 +36,12 @@ export async function checkedSnapshot(deps: RestoreDeps, app: string, env: strin
   }
 }
 
-export async function restoreSnapshot(deps: RestoreDeps, app: string, env: string, id: string): Promise<Manifest> {
-  const { dir, manifest } = await checkedSnapshot(deps, app, env, id);
+/** Puts snapshot `id` of `from` (by default the same environment) back into `env`: a preview starts from production's data this way. */
+export async function restoreSnapshot(deps: RestoreDeps, app: string, env: string, id: string, from = env): Promise<Manifest> {
+  const { dir, manifest } = await checkedSnapshot(deps, app, from, id);
   const labels = { 'calma.app': app, 'calma.env': env };
   for (const v of manifest.volumes) {
-    await restoreVolume(deps.docker, `${app}_${v.name}`, join(dir, v.file), labels);
+    await restoreVolume(deps.docker, volumeName(app, env, v.name), join(dir, v.file), labels);
     deps.log(`volume ${v.name} restored from backup ${id}`);
   }
   for (const s of manifest.services) {

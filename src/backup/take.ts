@@ -13,6 +13,7 @@ import { sha256File, totalBytes, type Manifest } from './manifest.js';
 import { pruneSnapshots } from './prune.js';
 import { dumpService } from './service-dump.js';
 import { archiveVolume, volumeExists } from './volume-archive.js';
+import { volumeName } from '../runtime/names.js';
 
 export interface BackupDeps {
   docker: Docker;
@@ -53,7 +54,7 @@ export async function takeBackup(deps: BackupDeps, req: BackupRequest): Promise<
     mkdirSync(join(partial, 'volumes'), { recursive: true, mode: 0o700 });
     mkdirSync(join(partial, 'services'), { mode: 0o700 });
     for (const name of req.volumes) {
-      const volume = `${req.app}_${name}`;
+      const volume = volumeName(req.app, req.env, name);
       if (!(await volumeExists(deps.docker, volume))) {
         manifest.skipped.push(`volume ${name}: not created yet`);
         continue;

@@ -11,6 +11,7 @@ export interface StageBuild {
   target: string | undefined;
   args: Record<string, string>;
   labels: Record<string, string>;
+  signal?: AbortSignal;
 }
 
 export interface StageResult {
@@ -36,9 +37,11 @@ export async function buildStage(
       labels: opts.labels,
       rm: true,
       forcerm: true,
+      ...(opts.signal ? { abortSignal: opts.signal } : {}),
     });
     messages = await followEngineStream(docker, stream, (m) => progress.push(m).forEach(onEvent));
   } catch (e) {
+    if (opts.signal?.aborted) throw new UserError('build stopped: the pipeline was cancelled');
     throw new UserError(`build failed: ${errorMessage(e)}`);
   }
   const failure = streamError(messages);

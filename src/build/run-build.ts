@@ -43,11 +43,21 @@ export interface BuildDeps {
   env?: NodeJS.ProcessEnv;
   /** Git facts supplied by a client that sent the directory without its .git (null: not a repository). */
   git?: GitInfo | null;
+  /** Aborts the build: the engine's build request is cut and the next phase is not started. */
+  signal?: AbortSignal;
 }
 
 export async function runBuild(appDir: string, cfg: BuildSettings, deps: BuildDeps): Promise<BuildReport> {
   const started = Date.now();
-  const { docker, observer } = deps;
+  const { docker } = deps;
+  // A cancelled pipeline stops at the next phase (and its engine request is cut meanwhile).
+  const observer: BuildObserver = {
+    ...deps.observer,
+    phase: (name, detail) => {
+      deps.signal?.throwIfAborted();
+      deps.observer.phase(name, detail);
+    },
+  };
   const ctxDir = resolve(appDir, cfg.build.context);
   const { stages } = readDockerfile(ctxDir, cfg.build.dockerfile);
   const ship = resolveTarget(stages, cfg.build.target, 'build.target');
@@ -60,7 +70,7 @@ export async function runBuild(appDir: string, cfg: BuildSettings, deps: BuildDe
   const version = computeVersion(git, await hashContext(ctx));
   const labels = { 'calma.app': cfg.app, 'calma.commit': version.commit, 'calma.branch': version.branch, 'calma.version': version.id };
   const stage = (target: string | undefined, role: string) =>
-    buildStage(docker, ctx, { dockerfile: cfg.build.dockerfile, target, args: cfg.build.args, labels: { ...labels, 'calma.role': role } }, (e) => observer.event(e));
+    buildStage(docker, ctx, { dockerfile: cfg.build.dockerfile, target, args: cfg.build.args, labels: { ...labels, 'calma.role': role }, ...(deps.signal ? { signal: deps.signal } : {}) }, (e) => observer.event(e));
 
   let testImage: ImageReport | undefined;
   if (test && cfg.build.test) {

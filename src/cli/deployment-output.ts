@@ -16,6 +16,7 @@ export function deploymentPrinter(g: GlobalOptions): { onEvent(e: DeployEvent): 
     onEvent: (e) => {
       if (e.type === 'phase') out.write(`==> ${e.name}: ${e.detail}\n`);
       else if (e.type === 'log') out.write(`${e.line}\n`);
+      else if (e.type === 'pipeline') out.write(`pipeline ${e.id} (${e.env}): ${e.status}${e.detail ? ` — ${e.detail}` : ''}\n`);
       else if (e.type === 'result') result = e;
     },
     finish: (verb) => {

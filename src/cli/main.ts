@@ -13,6 +13,7 @@ import { registerAppOps } from './commands/app-ops.js';
 import { registerData } from './commands/data.js';
 import { registerCerts } from './commands/certs.js';
 import { registerServer } from './commands/server.js';
+import { registerPipelines } from './commands/pipelines.js';
 import { handleError } from './handle-error.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -36,6 +37,7 @@ export function createProgram(): Command {
   registerData(program);
   registerCerts(program);
   registerServer(program);
+  registerPipelines(program);
   return program;
 }
 

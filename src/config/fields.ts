@@ -89,6 +89,21 @@ export const registryServer = z
     return rest.length === 0 && isHostName(host) && (port === undefined || /^\d{1,5}$/.test(port));
   });
 
+/** An http(s) URL without credentials in it (those belong in a secret). */
+export const httpUrl = z
+  .string({ error: expecting('a URL like https://git.example.com/team/shop.git') })
+  .refine((s) => {
+    try {
+      const u = new URL(s);
+      return (u.protocol === 'https:' || u.protocol === 'http:') && u.username === '' && u.password === '';
+    } catch {
+      return false;
+    }
+  });
+
+/** A repository path on a git host: `owner/name` (GitLab groups may nest). */
+export const repoPath = z.string({ error: expecting('a repository path like team/shop') }).regex(/^[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._-]+)+$/);
+
 export const urlPath = z.string({ error: expecting('a path like /up') }).regex(/^\/\S*$/);
 
 export const containerPath = z.string({ error: expecting('an absolute path like /app/data') }).regex(/^\/[^:]+$/);

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { cronSchedule } from './cron.js';
 import {
   appName, branchName, command, dnsLabel, duration, envMap, envName, hostName, imageReference,
-  imageRepository, previewDomain, registryServer, size, stageName, urlPath, volumeName,
+  httpUrl, imageRepository, previewDomain, registryServer, repoPath, size, stageName, urlPath, volumeName,
 } from './fields.js';
 import { volume } from './volumes.js';
 
@@ -96,6 +96,21 @@ const previews = z.strictObject({
   max: z.int().min(1).prefault(10).describe('At most this many previews exist at once.'),
 });
 
+const source = z.strictObject({
+  repository: httpUrl.optional().describe('The clone URL webhooks fetch pushed commits from.'),
+  token: envName
+    .optional()
+    .describe('The name of a secret (`calma secrets set`) holding a token: the HTTP password for fetching, and the API token for commit statuses. Never injected into containers.'),
+  status: z
+    .strictObject({
+      provider: z.enum(['github', 'gitlab', 'gitea']).describe('The git host.'),
+      api: httpUrl.describe('Its API base URL, e.g. https://api.github.com, https://gitlab.com/api/v4, https://gitea.example.com/api/v1.'),
+      repo: repoPath.describe('The repository on the host, e.g. team/shop.'),
+    })
+    .optional()
+    .describe("Report each pipeline's test gate as a commit status (context calma/test), so merges can depend on it; needs token."),
+});
+
 const document = z.strictObject({
   app: appName.describe('The app name; it names containers, volumes and host names. The only required key.'),
   build: build.prefault({}).describe('How the image is built.'),
@@ -128,6 +143,7 @@ const document = z.strictObject({
     .optional()
     .describe('Which branch deploys where; default: production, from main, on the top-level domains.'),
   previews: previews.optional().describe('One environment per matching branch or pull request.'),
+  source: source.optional().describe('Where the code comes from for webhooks, and where test results are reported.'),
 });
 
 type Document = z.output<typeof document>;
@@ -146,6 +162,7 @@ function checkReferences(c: Document, ctx: z.core.$RefinementCtx<Document>): voi
       message: `expected a named volume declared in volumes or services${declared}, got "${name}"`,
     });
   });
+  if (c.source?.status && !c.source.token) ctx.addIssue({ code: 'custom', path: ['source', 'status'], message: 'expected source.token too: commit statuses need a token' });
   if (c.hsts && !c.https) ctx.addIssue({ code: 'custom', path: ['hsts'], message: 'expected false when https is false, got true' });
 }
 

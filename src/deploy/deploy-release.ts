@@ -35,6 +35,8 @@ export interface ReleaseInput {
   secrets: Record<string, string>;
   /** `calma rollback --with-data`: this backup's data is restored before the release starts. */
   restoreBackup?: string;
+  /** The environment `restoreBackup` was taken in, when not this one (a preview starting from production's data). */
+  restoreFrom?: string;
 }
 
 export interface DeployDeps {
@@ -120,7 +122,7 @@ export async function deployRelease(input: ReleaseInput, deps: DeployDeps): Prom
             return manifest.id;
           },
           restoreData: async (id: string) => {
-            await restoreSnapshot(backupDeps, app, env, id);
+            await restoreSnapshot(backupDeps, app, env, id, id === input.restoreBackup ? (input.restoreFrom ?? env) : env);
           },
         }
       : {}),

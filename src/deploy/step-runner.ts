@@ -133,7 +133,7 @@ export class StepRunner {
       labels: { 'calma.app': this.target.app, 'calma.env': this.target.env, 'calma.deployment': this.target.deploymentId, 'calma.role': 'release' },
       env: Object.entries(this.web.environment).map(([k, v]) => `${k}=${v}`),
       // On the environment's network when it has one: migrations reach the services by name.
-      hostConfig: { NetworkMode: this.web.network ?? EDGE_NETWORK, Mounts: volumeMounts(this.web.volumes, this.target.app), ...(this.web.dns ? { Dns: this.web.dns } : {}) },
+      hostConfig: { NetworkMode: this.web.network ?? EDGE_NETWORK, Mounts: volumeMounts(this.web.volumes, this.target.app, this.target.env), ...(this.web.dns ? { Dns: this.web.dns } : {}) },
       onLine: (l) => this.deps.log(`release | ${l}`),
     });
     const tail = result.lastLines.map((l) => `  | ${l}`);

@@ -133,7 +133,7 @@ export async function ensureServices(
       Labels: { 'calma.app': app, 'calma.env': env, 'calma.role': 'service', 'calma.service': spec.name, 'calma.service-hash': hash },
       HostConfig: {
         NetworkMode: network,
-        Mounts: volumeMounts(spec.volumes, app),
+        Mounts: volumeMounts(spec.volumes, app, env),
         RestartPolicy: { Name: 'unless-stopped' },
         ...(o.dns ? { Dns: o.dns } : {}),
       },

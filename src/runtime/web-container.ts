@@ -2,7 +2,7 @@
 // the edge network, labelled so the engine itself says what it is.
 import type Docker from 'dockerode';
 import type { VolumeSpec } from '../config/schema.js';
-import { EDGE_NETWORK } from './names.js';
+import { EDGE_NETWORK, volumeName } from './names.js';
 
 export interface WebContainerSpec {
   name: string;
@@ -39,11 +39,11 @@ export function webLabels(s: Pick<WebContainerSpec, 'app' | 'env' | 'deploymentI
 }
 
 /** Engine mounts for calma.yml volumes; the release command gets the same as the web containers. */
-export function volumeMounts(volumes: readonly VolumeSpec[], app: string): Docker.MountSettings[] {
+export function volumeMounts(volumes: readonly VolumeSpec[], app: string, env: string): Docker.MountSettings[] {
   return volumes.map((v): Docker.MountSettings => {
     if (v.type === 'tmpfs') return { Type: 'tmpfs', Source: '', Target: v.target, ...(v.size !== undefined ? { TmpfsOptions: { SizeBytes: v.size, Mode: 0o1777 } } : {}) };
-    // Named volumes are per app, so two apps' "uploads" never meet.
-    if (v.type === 'volume') return { Type: 'volume', Source: `${app}_${v.source}`, Target: v.target, ReadOnly: v.readOnly };
+    // Named volumes are per app and environment, so two apps' (or a preview's and production's) "uploads" never meet.
+    if (v.type === 'volume') return { Type: 'volume', Source: volumeName(app, env, v.source), Target: v.target, ReadOnly: v.readOnly };
     // Relative host paths are resolved against the app directory by the caller; the engine needs absolute ones.
     if (!v.source.startsWith('/')) throw new Error(`bind mount source ${v.source} must be resolved to an absolute path first`);
     return { Type: 'bind', Source: v.source, Target: v.target, ReadOnly: v.readOnly };
@@ -60,7 +60,7 @@ export async function startWebContainer(docker: Docker, s: WebContainerSpec): Pr
     ExposedPorts: { [`${s.port}/tcp`]: {} },
     HostConfig: {
       NetworkMode: EDGE_NETWORK,
-      Mounts: volumeMounts(s.volumes, s.app),
+      Mounts: volumeMounts(s.volumes, s.app, s.env),
       RestartPolicy: { Name: 'unless-stopped' },
       ...(s.dns ? { Dns: s.dns } : {}),
     },

@@ -8,6 +8,7 @@ import type { Api } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
 import type { EdgePort } from '../deploy/execute.js';
 import { targetContainerNames } from './serving.js';
+import { isAppVolume } from '../runtime/names.js';
 import { lineSplitter } from '../runtime/line-splitter.js';
 import type { Db } from '../state/db.js';
 import type { Handler } from './handlers.js';
@@ -88,9 +89,8 @@ export function appsRemoveHandler(deps: AppOpsDeps): Handler<Api['appsRemove']> 
     for (const n of networks) await deps.docker.getNetwork(n.Id).remove().catch(() => undefined);
     const removedVolumes: string[] = [];
     if (query.volumes === '1') {
-      // Named volumes are `<app>_<name>`; app names have no underscore, so the prefix is the app's alone.
       const { Volumes } = await deps.docker.listVolumes();
-      for (const v of (Volumes ?? []).filter((v) => v.Name.startsWith(`${app}_`))) {
+      for (const v of (Volumes ?? []).filter((v) => isAppVolume(app, v.Name))) {
         await deps.docker.getVolume(v.Name).remove();
         removedVolumes.push(v.Name);
       }

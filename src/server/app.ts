@@ -14,6 +14,8 @@ import { sendStream } from './stream.js';
 declare module 'fastify' {
   interface FastifyContextConfig {
     endpoint?: Endpoint;
+    /** Routes that authenticate themselves (git over HTTP, signed webhooks). */
+    selfAuth?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -46,6 +48,7 @@ export async function buildApp<A extends Record<string, Endpoint>>(opts: AppOpti
   // Unknown routes need authentication too over TCP, so they reveal nothing.
   app.addHook('onRequest', async (req) => {
     const endpoint = req.routeOptions.config.endpoint;
+    if (req.routeOptions.config.selfAuth) return;
     if (endpoint?.access === 'none') return;
     req.principal = authenticate(opts.db, opts.listener, req.headers.authorization);
     if (endpoint) authorize(req.principal, endpoint.access);

@@ -15,6 +15,15 @@ import { CertStore } from '../state/certs.js';
 import { CertManager, type AcmeSettings } from '../tls/manager.js';
 import { edgePaths } from '../proxy/paths.js';
 import { startBackupSchedule } from './schedules.js';
+import { PipelineStore } from '../state/pipelines.js';
+import { PreviewStore } from '../state/previews.js';
+import { PipelineLogs } from '../pipeline/log.js';
+import { Pipelines } from '../pipeline/pipelines.js';
+import { expirePreviews } from '../pipeline/expire.js';
+import { commitStatusReporter } from '../pipeline/status-reporter.js';
+import { GitApps } from '../state/git-apps.js';
+import { registerGitRoutes } from './git-routes.js';
+import { ensureRepo } from '../git/repos.js';
 import type { DeployHandlerDeps } from './deploy-handler.js';
 import { Journal } from '../state/journal.js';
 import { SecretBox } from '../state/secret-box.js';
@@ -90,11 +99,36 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const deployDeps: DeployHandlerDeps = { home: opts.home, docker, db, journal, addresses: new AddressBook(db), backups: new BackupStore(db), edge: edgePort, httpPort: opts.edge.httpPort, secrets: SecretBox.open(opts.home), ...(opts.dns ? { dns: opts.dns } : {}) };
   const schedule = startBackupSchedule(deployDeps, locks, (msg, fields) => log.info(fields ?? {}, msg));
   deployDeps.released = schedule.resync;
-  const handlers = createHandlers({ version: calmaVersion, deploy: deployDeps, locks, certs: { store: certStore, manager: certs } });
+  const pipelineStore = new PipelineStore(db);
+  // A pipeline cannot resume in a new process (its checkout and build are gone); its deployment, if any, was reconciled above.
+  const abandoned = pipelineStore.abandon('the daemon stopped while it ran');
+  if (abandoned > 0) log.info({ pipelines: abandoned }, 'pipelines left by a stopped daemon marked failed');
+  const pipelineLogs = new PipelineLogs(opts.home);
+  const previews = new PreviewStore(db);
+  const pipelines = new Pipelines({
+    deploy: deployDeps,
+    store: pipelineStore,
+    logs: pipelineLogs,
+    locks,
+    previews,
+    reportStatus: commitStatusReporter(db, deployDeps.secrets),
+    log: (msg, fields) => log.info(fields ?? {}, msg),
+  });
+  const stopExpiring = expirePreviews(pipelines, db, (msg, fields) => log.info(fields ?? {}, msg));
+  const gitApps = new GitApps(db, deployDeps.secrets);
+  // Hooks point at this daemon's hook module: rewritten in case calma moved or was upgraded.
+  for (const g of gitApps.list()) await ensureRepo(opts.home, g.app);
+  let tcpAddress: string | null = null;
+  const gitDeps = { home: opts.home, pipelines, previews, gitApps, store: pipelineStore, logs: pipelineLogs, httpPort: opts.edge.httpPort, tcp: () => tcpAddress };
+  const handlers = createHandlers({ version: calmaVersion, deploy: deployDeps, locks, certs: { store: certStore, manager: certs }, pipelines, git: gitDeps });
   const uploads = join(opts.home, 'uploads');
   const apps: FastifyInstance[] = [];
   const make = async (listener: Listener): Promise<FastifyInstance> => {
-    const app = await buildApp({ listener, db, log, endpoints: api, handlers, configure: (a) => acceptTarUploads(a, uploads, opts.maxUploadBytes ?? 2 * 1024 ** 3) });
+    const configure = (a: FastifyInstance): void => {
+      acceptTarUploads(a, uploads, opts.maxUploadBytes ?? 2 * 1024 ** 3);
+      registerGitRoutes(a, { ...gitDeps, db, secrets: deployDeps.secrets, socketPath, listener, log: (msg, fields) => log.info(fields ?? {}, msg) });
+    };
+    const app = await buildApp({ listener, db, log, endpoints: api, handlers, configure });
     acceptTtyExec(app.server, listener, { db, docker });
     apps.push(app);
     return app;
@@ -103,6 +137,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const close = once(async () => {
     stopSupervising(); // nginx itself runs on: the sites stay up while the daemon is away
     schedule.stop();
+    stopExpiring();
     await certs?.stop();
     await Promise.all(apps.map((app) => closeWithGrace(app, opts.closeGraceMs ?? 5000)));
     db.close();
@@ -117,6 +152,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     });
     socketOpen = true;
     const tcp = opts.listen ? await listenTcp(await make('tcp'), opts.listen) : undefined;
+    if (tcp) tcpAddress = `${tcp.host}:${tcp.port}`;
     log.info({ socket: socketPath, tcp: tcp ? `${tcp.host}:${tcp.port}` : undefined, version: calmaVersion }, 'daemon started');
     return { socketPath, ...(tcp ? { tcp } : {}), close };
   } catch (e) {

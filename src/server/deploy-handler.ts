@@ -7,9 +7,7 @@ import { join } from 'node:path';
 import type { Api } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
 import { UserError } from '../errors.js';
-import { runBuild } from '../build/run-build.js';
 import { loadConfig } from '../config/load.js';
-import { deployRelease } from '../deploy/deploy-release.js';
 import type { EdgePort } from '../deploy/execute.js';
 import type { Db } from '../state/db.js';
 import type { AddressBook } from '../state/addresses.js';
@@ -21,7 +19,7 @@ import type { SecretBox } from '../state/secret-box.js';
 import { openSecrets } from '../state/secrets.js';
 import { extractUpload } from './extract.js';
 import type { StreamHandler } from './handlers.js';
-import type { KeyedLock } from './keyed-lock.js';
+import type { Pipelines } from '../pipeline/pipelines.js';
 import { orderedSender } from './ordered-sender.js';
 
 export interface DeployHandlerDeps {
@@ -64,7 +62,7 @@ export function appSecrets(deps: Pick<DeployHandlerDeps, 'db' | 'secrets'>, app:
   return values;
 }
 
-export function deployHandler(deps: DeployHandlerDeps, locks: KeyedLock): StreamHandler<Api['deploy']> {
+export function deployHandler(deps: DeployHandlerDeps, pipelines: Pipelines): StreamHandler<Api['deploy']> {
   return async ({ query, body }, _ctx, emit) => {
     const { send, flush } = orderedSender(emit);
     mkdirSync(join(deps.home, 'work'), { recursive: true, mode: 0o700 });
@@ -81,38 +79,14 @@ export function deployHandler(deps: DeployHandlerDeps, locks: KeyedLock): Stream
       if (relativeBind && relativeBind.type === 'bind') {
         throw new ApiError('user', `volumes: the bind mount ${relativeBind.source} is relative to your directory, which the daemon does not keep; use an absolute path on the server`);
       }
-      const secrets = appSecrets(deps, config.app, config.secrets);
-      await locks.run(`${config.app}/${env}`, async () => {
-        const git = query.commit
-          ? { sha: query.commit, branch: query.branch || undefined, tags: query.tags ? query.tags.split(',') : [], dirty: query.dirty === '1' }
-          : null;
-        const report = await runBuild(work, config, {
-          docker: deps.docker,
-          db: deps.db,
-          git,
-          observer: {
-            phase: (name, detail) => send({ type: 'phase', name, detail }),
-            event: (e) => {
-              if (e.kind === 'step') send({ type: 'log', line: `step ${e.step.n}/${e.step.total} ${e.step.instruction}` });
-              else if (e.kind === 'output') send({ type: 'log', line: `  | ${e.line}` });
-            },
-            line: (line) => send({ type: 'log', line }),
-          },
-        });
-        const image = `${config.app}:${report.version}`;
-        send({ type: 'phase', name: 'deploy', detail: `${image} to ${env}` });
-        const out = await deployRelease(
-          { kind: 'deploy', env, image, version: report.version, commit: git?.sha ?? report.version, branch: git?.branch ?? '', config, appDir: work, secrets },
-          releaseDeps(deps, (line) => send({ type: 'log', line })),
-        );
-        deps.released?.();
-        send({ type: 'result', deploymentId: out.deploymentId, image, version: report.version, urls: urlsOf(environment.domains, deps.httpPort) });
-      });
+      // A missing secret stops the deployment before anything is queued or built.
+      appSecrets(deps, config.app, config.secrets);
+      const checkout = { dir: work, commit: query.commit ?? '', branch: query.branch ?? '', tags: query.tags ? query.tags.split(',') : [], dirty: query.commit ? query.dirty === '1' : true };
+      const [end] = await pipelines.submit({ trigger: 'cli', checkout, config, targets: [{ env, domains: environment.domains }], noWait: query.wait === '0', onEvent: send });
+      // A failure's reason is the line the user needs; a pipeline that never ran says why.
+      if (end && end.status === 'failed') throw new UserError(end.reason ?? `pipeline ${end.id} failed`);
+      if (end && end.status !== 'succeeded') throw new UserError(`pipeline ${end.id} ${end.status}${end.reason ? `: ${end.reason}` : ''}`);
       send({ type: 'end' });
-    } catch (e) {
-      // The wire error carries one line; what explains it (step output, health answers, logs) goes first.
-      if (e instanceof UserError) for (const line of e.details) send({ type: 'log', line });
-      throw e;
     } finally {
       await flush();
       rmSync(work, { recursive: true, force: true });

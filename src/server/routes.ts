@@ -14,6 +14,8 @@ import { dataHandlers } from './data-handlers.js';
 import { certHandlers } from './cert-handlers.js';
 import type { CertStore } from '../state/certs.js';
 import type { CertManager } from '../tls/manager.js';
+import type { Pipelines } from '../pipeline/pipelines.js';
+import { pipelineHandlers, type PipelineHandlerDeps } from './pipeline-handlers.js';
 
 export interface RouteDeps {
   version: string;
@@ -21,6 +23,8 @@ export interface RouteDeps {
   /** One deployment (deploy, rollback, restore, backup) per environment at a time; shared with the backup schedule. */
   locks: KeyedLock;
   certs: { store: CertStore; manager: CertManager | undefined };
+  pipelines: Pipelines;
+  git: PipelineHandlerDeps;
 }
 
 export function createHandlers(deps: RouteDeps): Handlers<Api> {
@@ -36,7 +40,7 @@ export function createHandlers(deps: RouteDeps): Handlers<Api> {
       }
       await emit({ type: 'end' });
     },
-    deploy: deployHandler(deps.deploy, locks),
+    deploy: deployHandler(deps.deploy, deps.pipelines),
     rollback: rollbackHandler(deps.deploy, locks),
     releases: releasesHandler(deps.deploy),
     deployments: deploymentsHandler(deps.deploy),
@@ -52,6 +56,7 @@ export function createHandlers(deps: RouteDeps): Handlers<Api> {
     },
     ...dataHandlers(deps.deploy, locks),
     ...certHandlers({ db: deps.deploy.db, ...deps.certs }),
+    ...pipelineHandlers(deps.git),
     secretsList: ({ params }) => listSecrets(deps.deploy.db, params.app),
     secretsSet: ({ params, body }) => ({ name: params.name, updatedAt: setSecret(deps.deploy.db, deps.deploy.secrets, params.app, params.name, body.value) }),
     secretsUnset: ({ params }) => ({ name: params.name, removed: unsetSecret(deps.deploy.db, params.app, params.name) }),

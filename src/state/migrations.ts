@@ -101,4 +101,51 @@ export const migrations: readonly string[] = [
      next_attempt_at TEXT,
      PRIMARY KEY (app, env)
    );`,
+  // Pipelines: one commit going through source, test, build, tag, push and deploy for one
+  // environment. The full log is a file under $CALMA_HOME/pipelines; this is the index.
+  `CREATE TABLE pipelines (
+     id TEXT PRIMARY KEY,
+     app TEXT NOT NULL,
+     env TEXT NOT NULL,
+     trigger TEXT NOT NULL,
+     branch TEXT NOT NULL,
+     commit_sha TEXT NOT NULL,
+     status TEXT NOT NULL,
+     reason TEXT,
+     deployment_id TEXT,
+     created_at TEXT NOT NULL,
+     started_at TEXT,
+     finished_at TEXT
+   );
+   CREATE INDEX pipelines_app ON pipelines (app, created_at);
+   CREATE TABLE pipeline_stages (
+     pipeline_id TEXT NOT NULL REFERENCES pipelines (id),
+     seq INTEGER NOT NULL,
+     stage TEXT NOT NULL,
+     status TEXT NOT NULL,
+     started_at TEXT NOT NULL,
+     finished_at TEXT,
+     PRIMARY KEY (pipeline_id, seq)
+   );`,
+  // Git-connected apps (a bare repository under $CALMA_HOME/git, a webhook secret sealed
+  // like app secrets) and the preview environments branches got.
+  `CREATE TABLE git_apps (
+     app TEXT PRIMARY KEY,
+     repository TEXT,
+     webhook_secret BLOB NOT NULL,
+     created_at TEXT NOT NULL
+   );
+   CREATE TABLE previews (
+     app TEXT NOT NULL,
+     env TEXT NOT NULL,
+     branch TEXT NOT NULL,
+     label TEXT NOT NULL,
+     domain TEXT NOT NULL,
+     commit_sha TEXT NOT NULL,
+     pull_request INTEGER,
+     created_at TEXT NOT NULL,
+     pushed_at TEXT NOT NULL,
+     PRIMARY KEY (app, env),
+     UNIQUE (app, branch)
+   );`,
 ];

@@ -16,6 +16,8 @@ import type { CertStore } from '../../src/state/certs.js';
 import { createToken, hashToken, listTokens, revokeToken, verifyToken } from '../../src/server/tokens.js';
 import { openDb } from '../../src/state/db.js';
 import { memoryLogger } from '../support/server-helpers.js';
+import type { Pipelines } from '../../src/pipeline/pipelines.js';
+import type { PipelineHandlerDeps } from '../../src/server/pipeline-handlers.js';
 
 // A contract of test endpoints exercising every part and every failure path.
 const testApi = {
@@ -100,7 +102,7 @@ test('good input reaches the handler parsed, and the response is validated', () 
 
 test('query numbers are parsed from strings, with bounds and a clear message', () =>
   withTestApp(async (t) => {
-    const app = await buildApp({ listener: 'socket', db: t.db, log: t.logs.log, endpoints: api, handlers: createHandlers({ version: '9.9.9', deploy: {} as DeployHandlerDeps, locks: new KeyedLock(), certs: { store: {} as CertStore, manager: undefined } }) });
+    const app = await buildApp({ listener: 'socket', db: t.db, log: t.logs.log, endpoints: api, handlers: createHandlers({ version: '9.9.9', deploy: {} as DeployHandlerDeps, locks: new KeyedLock(), certs: { store: {} as CertStore, manager: undefined }, pipelines: {} as Pipelines, git: {} as PipelineHandlerDeps }) });
     try {
       const word = wireErrorSchema.parse((await app.inject({ url: '/v1/events/ping?count=many' })).json());
       assert.deepEqual(word.error.fields, [{ path: 'query.count', message: 'expected a number, got "many"' }]);

@@ -15,8 +15,18 @@ export function registerAppOps(program: Command): void {
     .option('-s, --service <name>', "a service's output instead of the app's")
     .option('-f, --follow', 'keep streaming new lines until Ctrl-C')
     .option('-n, --tail <n>', 'lines from the end of each container to start with', '100')
-    .action(async (app: string, opts: { env: string; service?: string; follow?: boolean; tail: string }, cmd: Command) => {
+    .option('-p, --pipeline <id>', "a pipeline's full log instead (see calma pipelines APP); with -f, until it ends")
+    .action(async (app: string, opts: { env: string; service?: string; follow?: boolean; tail: string; pipeline?: string }, cmd: Command) => {
       const json = globalOptions(cmd).json;
+      if (opts.pipeline) {
+        let status = '';
+        await clientFromEnv().stream(api.pipelineLogs, { params: { id: opts.pipeline }, query: { follow: opts.follow ? '1' : '0' } }, (e) => {
+          if (e.type === 'line') process.stdout.write(json ? `${JSON.stringify(e)}\n` : `${e.line}\n`);
+          else status = e.status;
+        });
+        if (opts.follow && !json) process.stdout.write(`pipeline ${opts.pipeline}: ${status}\n`);
+        return;
+      }
       const query = { env: opts.env, follow: (opts.follow ? '1' : '0') as '0' | '1', tail: opts.tail, ...(opts.service ? { service: opts.service } : {}) };
       await clientFromEnv().stream(api.logs, { params: { app }, query }, (e) => {
         if (e.type !== 'line') return;
@@ -52,6 +62,16 @@ export function registerAppOps(program: Command): void {
       const rows = await clientFromEnv().call(api.status);
       if (globalOptions(cmd).json) return printJson(rows.map((r) => ({ app: r.app, env: r.env, release: r.version })));
       process.stdout.write(table(['APP', 'ENV', 'RELEASE'], rows.map((r) => [r.app, r.env, r.version ?? '-'])));
+    });
+  apps
+    .command('create')
+    .description('connect an app to git: a repository on the daemon to push to, and a webhook secret (shown once)')
+    .argument('<app>', 'the app')
+    .option('--repository <url>', 'the clone URL webhooks fetch pushed commits from (or source.repository in calma.yml)')
+    .action(async (app: string, opts: { repository?: string }, cmd: Command) => {
+      const r = await clientFromEnv().call(api.appsCreate, { body: { app, ...(opts.repository ? { repository: opts.repository } : {}) } });
+      if (globalOptions(cmd).json) return printJson(r);
+      process.stdout.write(`created ${app}: push to ${r.gitPath} (calma remote ${app} prints the full URL)\nwebhook secret (shown once, keep it in your git host's webhook settings): ${r.webhookSecret}\nwebhooks: ${r.hookPaths.join(' ')}\n`);
     });
   apps
     .command('remove')

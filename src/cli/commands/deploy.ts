@@ -19,6 +19,7 @@ export function registerDeploy(program: Command): void {
     .description('build, test and deploy the app in DIR to an environment through the calma daemon, with zero downtime')
     .argument('[dir]', 'the application directory holding calma.yml', '.')
     .option('-e, --env <name>', 'the environment to deploy to', 'production')
+    .option('--no-wait', 'refuse at once when the environment is busy, instead of waiting for its turn')
     .addHelpText(
       'after',
       `
@@ -29,7 +30,7 @@ waits for its health check, runs \`release\`, switches the edge and stops the ol
 Any failure before the switch leaves the old release serving.
 Exit codes: 0 the new release is serving; 1 it is not (the old one still is).`,
     )
-    .action(async (dir: string, opts: { env: string }, cmd: Command) => {
+    .action(async (dir: string, opts: { env: string; wait: boolean }, cmd: Command) => {
       const g = globalOptions(cmd);
       // A daemon that is not running is said at once, before the directory is packed.
       const client = clientFromEnv();
@@ -51,6 +52,7 @@ Exit codes: 0 the new release is serving; 1 it is not (the old one still is).`,
         await pipeline(packContext(ctx), createWriteStream(tarPath));
         const query = {
           env: opts.env,
+          wait: opts.wait ? ('1' as const) : ('0' as const),
           ...(git ? { commit: git.sha, branch: git.branch ?? '', tags: git.tags.join(','), dirty: git.dirty ? ('1' as const) : ('0' as const) } : {}),
         };
         const printer = deploymentPrinter(g);

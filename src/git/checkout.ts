@@ -1,0 +1,37 @@
+// A pushed commit's files, for a pipeline: `git archive` of the commit from
+// the app's repository, unpacked with the same checks as an upload (nothing
+// may land outside the directory, links included).
+import { createWriteStream, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { extractUpload } from '../server/extract.js';
+import { git, gitPipe } from './run-git.js';
+
+const SHA = /^[0-9a-f]{40}$/;
+
+export async function checkoutCommit(repo: string, sha: string, dir: string): Promise<{ tags: string[] }> {
+  if (!SHA.test(sha)) throw new Error(`invalid commit "${sha}"`);
+  const tar = join(dir, '..', `${sha}.${process.pid}.${Date.now()}.tar`);
+  try {
+    await gitPipe(['--git-dir', repo, 'archive', '--format=tar', sha], createWriteStream(tar, { mode: 0o600 }));
+    await extractUpload(tar, dir);
+  } finally {
+    rmSync(tar, { force: true });
+  }
+  const tags = (await git(['--git-dir', repo, 'tag', '--points-at', sha])).split('\n').filter((t) => t !== '');
+  return { tags };
+}
+
+/** Fetches one branch of `url` into the app's repository (webhooks); the token travels in the environment. */
+export async function fetchBranch(repo: string, url: string, branch: string, env: Record<string, string>): Promise<void> {
+  const ref = `refs/heads/${branch}`;
+  await git(['--git-dir', repo, 'fetch', '--quiet', '--force', '--no-tags', '--', url, `+${ref}:${ref}`], { env, timeoutMs: 10 * 60_000 });
+}
+
+/** Whether the repository has this commit. */
+export async function hasCommit(repo: string, sha: string): Promise<boolean> {
+  if (!SHA.test(sha)) return false;
+  return git(['--git-dir', repo, 'cat-file', '-e', `${sha}^{commit}`]).then(
+    () => true,
+    () => false,
+  );
+}
