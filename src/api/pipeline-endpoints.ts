@@ -33,7 +33,8 @@ export const pipelineEndpoints = {
     path: '/v1/apps',
     summary: 'create a git-connected app: its repository on the daemon and its webhook secret (shown once)',
     access: 'admin',
-    body: z.object({ app: appName, repository: z.string().url().max(2048).optional() }),
+    // http(s) for a git host; file:// for a repository on the server itself.
+    body: z.object({ app: appName, repository: z.string().max(2048).regex(/^(https?|file):\/\/[^\s@]+$/, 'expected a clone URL like https://git.example.com/team/shop.git (no credentials in it)').optional() }),
     response: z.object({ app: z.string(), gitPath: z.string(), webhookSecret: z.string(), hookPaths: z.array(z.string()) }),
   }),
   remote: endpoint({
