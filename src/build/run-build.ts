@@ -3,6 +3,7 @@
 // registry) runs before the engine does any work, and tags are applied only
 // after everything else succeeded, so a failed build leaves nothing half-tagged.
 import type Docker from 'dockerode';
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Db } from '../state/db.js';
 import { nextBuildNumber } from '../state/build-numbers.js';
@@ -43,6 +44,11 @@ export interface BuildDeps {
   env?: NodeJS.ProcessEnv;
   /** Git facts supplied by a client that sent the directory without its .git (null: not a repository). */
   git?: GitInfo | null;
+  /**
+   * Reuse an image already built and tested from the same version and build settings
+   * (a redeploy, or the same commit pushed again) instead of building it again.
+   */
+  reuse?: boolean;
   /** Aborts the build: the engine's build request is cut and the next phase is not started. */
   signal?: AbortSignal;
 }
@@ -68,7 +74,19 @@ export async function runBuild(appDir: string, cfg: BuildSettings, deps: BuildDe
 
   const git = deps.git !== undefined ? (deps.git ?? undefined) : await readGitInfo(ctxDir);
   const version = computeVersion(git, await hashContext(ctx));
-  const labels = { 'calma.app': cfg.app, 'calma.commit': version.commit, 'calma.branch': version.branch, 'calma.version': version.id };
+  // What else decides the image besides the files: an image labelled with the same key was built the same way.
+  const buildKey = createHash('sha256')
+    .update(JSON.stringify([cfg.build.dockerfile, cfg.build.target ?? null, cfg.build.args, cfg.build.test ?? null, registry?.repository ?? null]))
+    .digest('hex')
+    .slice(0, 16);
+  const labels = { 'calma.app': cfg.app, 'calma.commit': version.commit, 'calma.branch': version.branch, 'calma.version': version.id, 'calma.build-key': buildKey };
+  if (deps.reuse) {
+    const built = await builtImage(docker, `${cfg.app}:${version.id}`, buildKey);
+    if (built) {
+      observer.phase('build', `${cfg.app}:${version.id} was already built and tested with these settings: reused`);
+      return { app: cfg.app, version: version.id, tags: [], ship: await inspectImage(docker, built, []), test: undefined, digest: undefined, durationMs: Date.now() - started };
+    }
+  }
   const stage = (target: string | undefined, role: string) =>
     buildStage(docker, ctx, { dockerfile: cfg.build.dockerfile, target, args: cfg.build.args, labels: { ...labels, 'calma.role': role }, ...(deps.signal ? { signal: deps.signal } : {}) }, (e) => observer.event(e));
 
@@ -115,6 +133,15 @@ export async function runBuild(appDir: string, cfg: BuildSettings, deps: BuildDe
     digest,
     durationMs: Date.now() - started,
   };
+}
+
+/** The id of `ref` when calma built it with this build key (tags are applied only after the tests passed). */
+async function builtImage(docker: Docker, ref: string, buildKey: string): Promise<string | undefined> {
+  const info = await docker
+    .getImage(ref)
+    .inspect()
+    .catch(() => undefined);
+  return info?.Config?.Labels?.['calma.build-key'] === buildKey ? info.Id : undefined;
 }
 
 async function untag(docker: Docker, names: readonly string[]): Promise<void> {

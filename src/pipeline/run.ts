@@ -72,6 +72,7 @@ export async function runPipeline(job: PipelineJob, deps: RunDeps): Promise<stri
         // No commit: not a git directory, so the version comes from the content.
         git: checkout.commit ? { sha: checkout.commit, branch: checkout.branch || undefined, tags: checkout.tags, dirty: checkout.dirty } : null,
         signal: job.signal,
+        reuse: true,
         observer: {
           phase: (name, detail) => {
             // The phase after the test stage means the tests passed.
