@@ -1,15 +1,14 @@
 // Previews without a push for longer than `previews.ttl` are torn down: the
 // daemon looks once a minute. The ttl is the one of the app's newest release.
 import type { Db } from '../state/db.js';
+import { latestConfig } from '../state/history.js';
 import type { Pipelines } from './pipelines.js';
 
 const DEFAULT_TTL_MS = 7 * 24 * 3600_000;
 
 /** The `previews.ttl` of the app's most recently recorded calma.yml. */
 export function previewTtl(db: Db, app: string): number {
-  const row = db.prepare('SELECT config_json AS json FROM releases WHERE app = ? ORDER BY created_at DESC LIMIT 1').get(app) as { json: string } | undefined;
-  const ttl = row ? (JSON.parse(row.json) as { previews?: { ttl?: unknown } }).previews?.ttl : undefined;
-  return typeof ttl === 'number' ? ttl : DEFAULT_TTL_MS;
+  return latestConfig(db, app)?.previews?.ttl ?? DEFAULT_TTL_MS;
 }
 
 export function expirePreviews(pipelines: Pipelines, db: Db, log: (msg: string, fields?: Record<string, unknown>) => void, everyMs = 60_000): () => void {

@@ -19,6 +19,7 @@ import { deliverDeletion, deliverPush, type DeliverDeps } from '../pipeline/deli
 import type { Db } from '../state/db.js';
 import type { SecretBox } from '../state/secret-box.js';
 import { openSecrets } from '../state/secrets.js';
+import { latestConfig } from '../state/history.js';
 import type { Listener } from './auth.js';
 import { verifyToken } from './tokens.js';
 
@@ -116,8 +117,7 @@ export function registerGitRoutes(app: FastifyInstance, deps: GitRouteDeps): voi
 
 /** The token of the app's newest calma.yml `source.token`, for fetching. */
 function fetchEnv(deps: GitRouteDeps, app: string): Record<string, string> {
-  const row = deps.db.prepare('SELECT config_json AS json FROM releases WHERE app = ? ORDER BY created_at DESC LIMIT 1').get(app) as { json: string } | undefined;
-  const name = row ? (JSON.parse(row.json) as { source?: { token?: string } }).source?.token : undefined;
+  const name = latestConfig(deps.db, app)?.source?.token;
   if (!name) return {};
   return tokenEnv(openSecrets(deps.db, deps.secrets, app, [name]).values[name]);
 }

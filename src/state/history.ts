@@ -52,6 +52,12 @@ export function knownApps(db: Db): Array<{ app: string; env: string }> {
   return db.prepare('SELECT DISTINCT app, env FROM deployments ORDER BY app, env').all() as Array<{ app: string; env: string }>;
 }
 
+/** The calma.yml of the app's most recently recorded release, any environment (for settings of the whole app: previews, source). */
+export function latestConfig(db: Db, app: string): CalmaConfig | undefined {
+  const row = db.prepare('SELECT config_json AS configJson FROM releases WHERE app = ? ORDER BY created_at DESC LIMIT 1').get(app) as { configJson: string } | undefined;
+  return row ? (JSON.parse(row.configJson) as CalmaConfig) : undefined;
+}
+
 /** The calma.yml a release was deployed with (env files folded in), as the release table keeps it. */
 export function releaseConfig(db: Db, app: string, env: string, version: string): CalmaConfig | undefined {
   const row = db.prepare('SELECT config_json AS configJson FROM releases WHERE app = ? AND env = ? AND version = ?').get(app, env, version) as { configJson: string } | undefined;

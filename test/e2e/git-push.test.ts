@@ -11,7 +11,7 @@ import { calma } from '../support/cli.js';
 import { docker } from '../support/engine.js';
 import { getVia, removeApp } from '../support/deploy-env.js';
 import { freePort, tempHome } from '../support/server-helpers.js';
-import { startCliServer, type RunningServer } from '../support/server-cli.js';
+import { startAppDaemon, type RunningServer } from '../support/server-cli.js';
 
 interface Pushed {
   code: number;
@@ -45,12 +45,8 @@ describe('git push to the daemon', () => {
   const pipelines = async () => JSON.parse((await calma(['--json', 'pipelines', app], { env })).stdout) as Array<{ id: string; env: string; status: string; branch: string; stages: Array<{ stage: string }> }>;
 
   before(async () => {
-    httpPort = await freePort();
     apiPort = await freePort();
-    server = await startCliServer(
-      ['--http-port', String(httpPort), '--https-port', String(await freePort()), '--edge-address', '127.0.0.1', '--app-dns', '127.0.0.1', '--listen', `127.0.0.1:${apiPort}`],
-      env,
-    );
+    ({ server, httpPort } = await startAppDaemon(env, ['--listen', `127.0.0.1:${apiPort}`]));
     token = (await calma(['server', 'token', 'create', '--name', 'git'], { env })).stdout.trim();
     const created = await calma(['apps', 'create', app], { env });
     assert.equal(created.code, 0, created.stderr);

@@ -13,7 +13,7 @@ import { appFromFixture, commitAll, fixturesDir, uniqueApp, type AppDir } from '
 import { calma } from '../support/cli.js';
 import { getVia, removeApp } from '../support/deploy-env.js';
 import { freePort, tempHome } from '../support/server-helpers.js';
-import { startCliServer, type RunningServer } from '../support/server-cli.js';
+import { startAppDaemon, type RunningServer } from '../support/server-cli.js';
 
 const FIXTURE_SHA = '59b20b8d5c6ff8d09518454d4dd8b7a30f095ab5';
 
@@ -65,12 +65,8 @@ describe('webhooks', () => {
   const served = async () => (await getVia(httpPort, domain)).body;
 
   before(async () => {
-    httpPort = await freePort();
     apiPort = await freePort();
-    server = await startCliServer(
-      ['--http-port', String(httpPort), '--https-port', String(await freePort()), '--edge-address', '127.0.0.1', '--app-dns', '127.0.0.1', '--listen', `127.0.0.1:${apiPort}`],
-      env,
-    );
+    ({ server, httpPort } = await startAppDaemon(env, ['--listen', `127.0.0.1:${apiPort}`]));
     execFileSync('git', ['init', '-q', '--bare', '--initial-branch=main', upstream]);
     dir = appFromFixture('web', app, config('v0'));
     commitAll(dir);

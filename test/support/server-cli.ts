@@ -45,8 +45,8 @@ export async function startCliServer(args: string[], env: NodeJS.ProcessEnv): Pr
 }
 
 /** A daemon for app tests: its edge on free loopback ports, app containers' DNS on loopback. */
-export async function startAppDaemon(env: NodeJS.ProcessEnv): Promise<{ server: RunningServer; httpPort: number }> {
+export async function startAppDaemon(env: NodeJS.ProcessEnv, extra: string[] = []): Promise<{ server: RunningServer; httpPort: number }> {
   const httpPort = await freePort();
-  const server = await startCliServer(['--http-port', String(httpPort), '--https-port', String(await freePort()), '--edge-address', '127.0.0.1', '--app-dns', '127.0.0.1'], env);
+  const server = await startCliServer(['--http-port', String(httpPort), '--https-port', String(await freePort()), '--edge-address', '127.0.0.1', '--app-dns', '127.0.0.1', ...extra], env);
   return { server, httpPort };
 }
