@@ -17,6 +17,25 @@ import './style.css';
 
 
 
+// The session cookie is http-only, so the page cannot see it; this flag (no
+// secret in it) says whether asking the daemon who we are is worth a request.
+const SESSION_HINT = 'calma.session';
+function hadSession(): boolean {
+  try {
+    return localStorage.getItem(SESSION_HINT) === '1';
+  } catch {
+    return true;
+  }
+}
+function rememberSession(on: boolean): void {
+  try {
+    if (on) localStorage.setItem(SESSION_HINT, '1');
+    else localStorage.removeItem(SESSION_HINT);
+  } catch {
+    // Storage disabled: the page asks the daemon on every load instead.
+  }
+}
+
 function Page({ route, session }: { route: Route; session: Session }) {
   switch (route.page) {
     case 'apps':
@@ -52,12 +71,15 @@ function App() {
   const begin = (s: Session | null): void => {
     setCsrf(s?.csrf ?? null);
     setSession(s);
+    rememberSession(s !== null);
     if (s) startLive();
     else stopLive();
   };
 
   useEffect(() => {
     whenUnauthorized(() => begin(null));
+    // Nobody logged in from this browser: the login form, without a request the daemon must refuse.
+    if (!hadSession()) return begin(null);
     call('session', {}).then(begin, (e: unknown) => {
       if ((e as { status?: number }).status === 401) begin(null);
       else setError(messageOf(e));
