@@ -45,8 +45,8 @@ export function PipelineRows({ app, rows }: { app: string; rows: readonly Pipeli
   );
 }
 
-/** The pipeline's log: the whole of it, then each new line as it is written, until the pipeline ends. */
-function useLog(id: string, onEnd: () => void) {
+/** The pipeline's log: the whole of it, then each new line as it is written, until the pipeline ends; `onStage` when a stage starts or all end. */
+function useLog(id: string, onStage: () => void) {
   const [lines, setLines] = useState<string[]>([]);
   const [ended, setEnded] = useState<string>();
   const [error, setError] = useState<string>();
@@ -74,11 +74,13 @@ function useLog(id: string, onEnd: () => void) {
           if (e.type === 'line') {
             buffer.push(e.line);
             if (!frame) frame = requestAnimationFrame(flush);
+            // A new stage begins (`==> deploy: …`): its start and the last one's timing are in the pipeline's record.
+            if (e.line.startsWith('==> ')) onStage();
           } else {
             cancelAnimationFrame(frame);
             flush();
             setEnded(e.status);
-            onEnd();
+            onStage();
           }
         },
         error: (m) => setError(m),
