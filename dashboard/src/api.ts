@@ -135,7 +135,7 @@ export async function stream<K extends StreamName>(name: K, input: In<K>, onEven
 export function follow<K extends StreamName>(
   name: K,
   input: In<K>,
-  handlers: { event: (e: Ev<K>) => void; error?: (message: string) => void; open?: () => void },
+  handlers: { event: (e: Ev<K>) => void; error?: (message: string) => void; open?: () => void; retrying?: () => void },
 ): () => void {
   const source = new EventSource(urlOf(name, input), { withCredentials: false });
   source.onopen = () => handlers.open?.();
@@ -154,6 +154,7 @@ export function follow<K extends StreamName>(
   source.onerror = () => {
     // CLOSED: refused (401, 404…) and not retried; CONNECTING: the browser retries by itself.
     if (source.readyState === EventSource.CLOSED) handlers.error?.(`${name}: the live feed was refused or lost`);
+    else handlers.retrying?.();
   };
   return () => source.close();
 }

@@ -2,7 +2,7 @@
 // subscribe with a filter and refetch what an event says has changed. When the
 // feed drops, the browser reconnects; each (re)connection starts with `hello`,
 // which every subscriber treats as "anything may have changed".
-import { follow, type Ev } from './api.js';
+import { ApiFailure, call, follow, type Ev } from './api.js';
 
 export type StateEvent = Ev<'events'>;
 type Listener = (e: StateEvent) => void;
@@ -24,14 +24,26 @@ export function startLive(): void {
   stopLive();
   close = follow('events', {}, {
     open: () => setConnected(true),
+    retrying: () => setConnected(false),
     event: (e) => {
       for (const f of listeners) f(e);
     },
     error: () => {
       setConnected(false);
       close?.();
-      retry = setTimeout(startLive, 5000);
+      retry = setTimeout(reconnect, 3000);
     },
+  });
+}
+
+// The feed was refused or the daemon went away. Asking who we are first tells
+// the two apart without a stream of refused requests: a 401 ends the session
+// (the page shows the login form and stops the feed), a daemon still down is
+// asked again later, and a session still valid gets its feed back.
+function reconnect(): void {
+  call('session', {}).then(startLive, (e: unknown) => {
+    if (e instanceof ApiFailure && e.status === 401) return;
+    retry = setTimeout(reconnect, 5000);
   });
 }
 

@@ -167,11 +167,17 @@ describe('the dashboard in a browser', () => {
     await page.locator('[data-deployment]').first().waitFor();
     await screenshotBoth(page, shots, 'environment');
 
-    await previous.getByRole('button', { name: /Roll back/ }).click();
+    const rollbackButton = previous.getByRole('button', { name: /Roll back/ });
+    await rollbackButton.click();
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();
-    // The dialog is modal and starts on Cancel: Enter alone never rolls back.
+    // The dialog is modal and starts on Cancel: Enter alone never rolls back; Escape backs out.
     assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), 'Cancel');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await rollbackButton.focus();
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
     await screenshotBoth(page, shots, 'rollback-confirm');
     await dialog.getByRole('button', { name: /Roll back to/ }).click();
 
@@ -181,6 +187,40 @@ describe('the dashboard in a browser', () => {
     await page.locator(`tr[data-release="${previousVersion}"].current`).waitFor({ timeout: 15_000 });
     assert.equal(await page.getByTestId('serving-version').innerText(), previousVersion);
     await screenshotBoth(page, shots, 'environment-rolled-back');
+  });
+
+  test('settings: a token is made with its value shown once, works, and is revoked; a user is added and removed', async () => {
+    await open('#/settings');
+    const form = page.getByRole('form', { name: 'New token' });
+    await form.getByLabel('Name').fill('from the dashboard');
+    await form.getByLabel('Scope').selectOption('read');
+    await form.getByLabel(/^App/).fill(app);
+    await form.getByRole('button', { name: 'Create token' }).click();
+    const value = await page.getByTestId('new-token').inputValue();
+    const whoami = await fetch(`${base}v1/whoami`, { headers: { authorization: `Bearer ${value}` } });
+    assert.equal(whoami.status, 200);
+    assert.equal(((await whoami.json()) as { scope: string }).scope, 'read');
+    const row = page.locator('tr[data-token]', { hasText: 'from the dashboard' });
+    assert.match(await row.innerText(), new RegExp(`read[\\s\\S]*${app}`));
+    await page.reload();
+    await row.waitFor();
+    assert.equal(await page.getByTestId('new-token').count(), 0, 'the value is shown once');
+    await row.getByRole('button', { name: /Revoke/ }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Revoke token' }).click();
+    await row.waitFor({ state: 'detached' });
+    assert.equal((await fetch(`${base}v1/whoami`, { headers: { authorization: `Bearer ${value}` } })).status, 401);
+
+    const users = page.getByRole('form', { name: 'Add a user' });
+    await users.getByLabel('Name').fill('bob');
+    await users.getByLabel(/^Password/).fill('another long password');
+    await users.getByLabel('Scope').selectOption('read');
+    await users.getByRole('button', { name: 'Add user' }).click();
+    const bob = page.locator('tr[data-user="bob"]');
+    await bob.waitFor();
+    assert.match(await bob.innerText(), /read/);
+    await bob.getByRole('button', { name: /Remove/ }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove user' }).click();
+    await bob.waitFor({ state: 'detached' });
   });
 
   test('certificates and settings render; at 360 px no page is wider than the screen', async () => {
@@ -199,6 +239,26 @@ describe('the dashboard in a browser', () => {
       assert.ok(width <= phone.width, `${hash} is ${width} px wide at 360 px`);
     }
     await page.setViewportSize(desktop);
+  });
+
+  test("a preview's remove button tears it down: its URL stops answering", async () => {
+    await open(`#/previews/${app}`);
+    const row = page.locator('tr[data-env="preview-feature-search"]');
+    await row.getByRole('button', { name: 'Remove the preview of feature/search' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Remove preview' }).click();
+    await row.waitFor({ state: 'detached', timeout: 60_000 });
+    assert.equal((await getVia(httpPort, `feature-search.${domain}`)).status, 404);
+    assert.equal(await served(domain), 'v1\n', 'production is untouched');
+  });
+
+  test('logging out shows the login form, and a reload keeps it', async () => {
+    await open('#/');
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('button', { name: 'Log in' }).waitFor();
+    await page.reload();
+    await page.getByRole('button', { name: 'Log in' }).waitFor();
+    const r = await fetch(`${base}v1/status`);
+    assert.equal(r.status, 401, 'the API still needs a credential');
   });
 
   test('the page made no console errors or warnings and no request failed (but the refused login)', () => {
