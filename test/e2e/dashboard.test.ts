@@ -39,6 +39,7 @@ describe('the dashboard in a browser', () => {
   const config = (version: string) =>
     `app: ${app}\nbuild:\n  args:\n    VERSION: ${version}\nweb:\n  port: 8080\n  healthcheck:\n    path: /cgi-bin/up\n    interval: 100ms\n    deadline: 6s\n  drain: 1s\n` +
     `release: ["sh", "-c", "echo migrating ${version}; sleep 4; echo migrated ${version}"]\n` +
+    `volumes: ["data:/www/data"]\nbackup:\n  volumes: [data]\n` +
     `domains: [${domain}]\nhttps: false\npreviews:\n  branches: ["feature/*"]\n  domain: "{branch}.${domain}"\n`;
   const commitVersion = (version: string) => {
     dir.write('calma.yml', config(version));
@@ -187,6 +188,19 @@ describe('the dashboard in a browser', () => {
     await page.locator(`tr[data-release="${previousVersion}"].current`).waitFor({ timeout: 15_000 });
     assert.equal(await page.getByTestId('serving-version').innerText(), previousVersion);
     await screenshotBoth(page, shots, 'environment-rolled-back');
+  });
+
+  test("a backup taken before a deployment is listed and restored with its button", async () => {
+    await open(`#/apps/${app}/production`);
+    const backup = page.locator('tr[data-backup]').first();
+    await backup.waitFor();
+    const id = await backup.getAttribute('data-backup');
+    await backup.getByRole('button', { name: /Restore/ }).click();
+    await page.getByRole('dialog').getByRole('button', { name: `Restore ${id}` }).click();
+    await page.locator('[data-action-status="succeeded"]').waitFor({ timeout: 90_000 });
+    assert.match(await page.getByRole('log', { name: /Restore of/ }).innerText(), new RegExp(id!));
+    assert.equal(await served(domain), 'v1\n', 'serving again after the restore');
+    await screenshotBoth(page, shots, 'environment-restored');
   });
 
   test('settings: a token is made with its value shown once, works, and is revoked; a user is added and removed', async () => {
