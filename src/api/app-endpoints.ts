@@ -61,6 +61,8 @@ export const appEndpoints = {
     path: '/v1/exec/:id',
     summary: 'whether an interactive exec still runs, and its exit code',
     access: 'deploy',
+    // The id is 64 random hex digits from the engine: knowing it is the permission.
+    appScope: 'self',
     params: z.object({ id: z.string().regex(/^[0-9a-f]{64}$/, 'expected an exec id') }),
     response: z.object({ running: z.boolean(), exitCode: z.number().int().nullable() }),
   }),

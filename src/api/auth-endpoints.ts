@@ -54,6 +54,7 @@ export const authEndpoints = {
     path: '/v1/session',
     summary: 'who this request runs as, with the CSRF token of a dashboard session',
     access: 'read',
+    appScope: 'self',
     response: sessionInfo,
   }),
   logout: endpoint({
@@ -61,6 +62,7 @@ export const authEndpoints = {
     path: '/v1/session',
     summary: 'end this dashboard session',
     access: 'read',
+    appScope: 'self',
     response: z.object({ ok: z.literal(true) }),
   }),
   tokensList: endpoint({
@@ -119,6 +121,7 @@ export const authEndpoints = {
     path: '/v1/events',
     summary: 'state changes as they happen (deployments, pipelines, previews); runs until the client leaves',
     access: 'read',
+    appScope: 'self',
     event: stateEvent,
   }),
 } as const;

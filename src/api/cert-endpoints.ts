@@ -25,6 +25,7 @@ export const certEndpoints = {
     path: '/v1/certs',
     summary: 'every certificate: names, issuer, expiry, the last attempt and its outcome',
     access: 'read',
+    appScope: 'self',
     query: z.object({ app: appName.optional() }),
     response: z.array(certRow),
   }),

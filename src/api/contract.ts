@@ -8,6 +8,7 @@ import { certEndpoints } from './cert-endpoints.js';
 import { dataEndpoints } from './data-endpoints.js';
 import { deployEndpoints } from './deploy-endpoints.js';
 import { pipelineEndpoints } from './pipeline-endpoints.js';
+import { authEndpoints } from './auth-endpoints.js';
 
 export * from './define.js';
 
@@ -24,7 +25,8 @@ const coreEndpoints = {
     path: '/v1/whoami',
     summary: 'how this request was authenticated and with which scope',
     access: 'read',
-    response: z.object({ via: z.enum(['socket', 'token']), scope: scopeSchema }),
+    appScope: 'self',
+    response: z.object({ via: z.enum(['socket', 'token', 'session']), scope: scopeSchema, app: z.string().nullable() }),
   }),
   ping: streamEndpoint({
     method: 'GET',
@@ -39,6 +41,6 @@ const coreEndpoints = {
   }),
 } as const;
 
-export const api = { ...coreEndpoints, ...deployEndpoints, ...appEndpoints, ...dataEndpoints, ...certEndpoints, ...pipelineEndpoints } as const;
+export const api = { ...coreEndpoints, ...deployEndpoints, ...appEndpoints, ...dataEndpoints, ...certEndpoints, ...pipelineEndpoints, ...authEndpoints } as const;
 
 export type Api = typeof api;

@@ -13,6 +13,8 @@
 //           from a daemon that died half-way. A failure after the stream has
 //           begun is sent as one line in the wire error form (`{ error: … }`,
 //           no `type`) and ends the stream. Deploy progress uses this pattern.
+//           A request with `Accept: text/event-stream` gets the same events as
+//           Server-Sent Events (`data: <json>` blocks) for browsers' EventSource.
 import { z } from 'zod';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -31,6 +33,8 @@ interface EndpointBase {
   path: string;
   summary: string;
   access: Access;
+  /** 'self': the handler limits itself to an app-scoped caller's app (lists, streams by id). */
+  appScope?: 'self';
   params?: z.ZodType<Record<string, string>>;
   /** Query values travel as strings: use schemas that parse strings (z.coerce.number(), z.enum…). */
   query?: z.ZodType<Record<string, unknown>>;

@@ -10,6 +10,7 @@ export const deployEndpoints = {
     path: '/v1/deploy',
     summary: 'build, test and tag the uploaded app directory (a tar), then deploy it to an environment, streaming progress',
     access: 'deploy',
+    appScope: 'self',
     query: z.object({
       env: envName.default('production'),
       // The client's git facts about the directory it sent (the upload carries no .git).
@@ -67,13 +68,15 @@ export const deployEndpoints = {
   status: endpoint({
     method: 'GET',
     path: '/v1/status',
-    summary: 'every app and environment: the release serving and its containers',
+    summary: 'every app and environment: the release serving, its URLs and its containers',
     access: 'read',
+    appScope: 'self',
     response: z.array(
       z.object({
         app: z.string(),
         env: z.string(),
         version: z.string().nullable(),
+        urls: z.array(z.string()),
         containers: z.array(z.object({ name: z.string(), state: z.string() })),
         lastDeployment: z.object({ id: z.string(), status: z.string(), reason: z.string().nullable() }).nullable(),
       }),

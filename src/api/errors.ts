@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ConfigError, formatProblem, UnavailableError, UserError } from '../errors.js';
 
-export const errorKinds = ['user', 'config', 'auth', 'forbidden', 'not_found', 'conflict', 'validation', 'internal'] as const;
+export const errorKinds = ['user', 'config', 'auth', 'forbidden', 'not_found', 'conflict', 'validation', 'rate_limited', 'internal'] as const;
 export type ErrorKind = (typeof errorKinds)[number];
 
 export const fieldErrorSchema = z.object({ path: z.string(), message: z.string() });
@@ -28,6 +28,7 @@ export const statusOfKind: Readonly<Record<ErrorKind, number>> = {
   not_found: 404,
   conflict: 409,
   validation: 400,
+  rate_limited: 429,
   internal: 500,
 };
 

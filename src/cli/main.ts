@@ -14,6 +14,7 @@ import { registerData } from './commands/data.js';
 import { registerCerts } from './commands/certs.js';
 import { registerServer } from './commands/server.js';
 import { registerPipelines } from './commands/pipelines.js';
+import { registerAccess } from './commands/access.js';
 import { handleError } from './handle-error.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -38,6 +39,7 @@ export function createProgram(): Command {
   registerCerts(program);
   registerServer(program);
   registerPipelines(program);
+  registerAccess(program);
   return program;
 }
 

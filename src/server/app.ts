@@ -6,8 +6,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { z } from 'zod';
 import type { Endpoint, JsonEndpoint } from '../api/contract.js';
 import { toWireError, validationError, type FieldError } from '../api/errors.js';
-import type { Db } from '../state/db.js';
-import { authenticate, authorize, type Listener, type Principal } from './auth.js';
+import fastifyCookie from '@fastify/cookie';
+import { authenticate, authorize, authorizeApp, csrfHeader, sessionCookie, type AuthDeps, type Listener, type Principal } from './auth.js';
 import type { AnyHandler, Handlers, RequestContext } from './handlers.js';
 import { sendStream } from './stream.js';
 
@@ -25,7 +25,7 @@ declare module 'fastify' {
 export interface AppOptions<A extends Record<string, Endpoint>> {
   /** Which listener this app serves: it decides how requests authenticate. */
   listener: Listener;
-  db: Db;
+  auth: AuthDeps;
   log: FastifyBaseLogger;
   endpoints: A;
   handlers: Handlers<A>;
@@ -42,6 +42,7 @@ export async function buildApp<A extends Record<string, Endpoint>>(opts: AppOpti
     forceCloseConnections: 'idle',
   });
   app.decorateRequest('principal', null);
+  await app.register(fastifyCookie);
   opts.configure?.(app);
 
   // Before body parsing: an unauthenticated caller costs us nothing more.
@@ -50,7 +51,12 @@ export async function buildApp<A extends Record<string, Endpoint>>(opts: AppOpti
     const endpoint = req.routeOptions.config.endpoint;
     if (req.routeOptions.config.selfAuth) return;
     if (endpoint?.access === 'none') return;
-    req.principal = authenticate(opts.db, opts.listener, req.headers.authorization);
+    req.principal = authenticate(opts.auth, opts.listener, {
+      method: req.method,
+      authorization: req.headers.authorization,
+      session: req.cookies[sessionCookie],
+      csrf: header(req.headers[csrfHeader]),
+    });
     if (endpoint) authorize(req.principal, endpoint.access);
   });
 
@@ -80,7 +86,8 @@ export async function buildApp<A extends Record<string, Endpoint>>(opts: AppOpti
       config: { endpoint },
       handler: async (req, reply) => {
         const input = parseInput(endpoint, req);
-        const ctx = { principal: req.principal!, log: req.log, signal: clientGone(reply) };
+        if (req.principal) authorizeApp(req.principal, endpoint, input.params);
+        const ctx: RequestContext = { principal: req.principal ?? anonymous, log: req.log, signal: clientGone(reply), address: req.ip, cookies: sessionCookies(reply, opts.listener, req) };
         if (endpoint.kind === 'stream') return sendStream(endpoint, handler, input, ctx, req, reply);
         return sendJson(endpoint, handler, input, ctx, reply);
       },
@@ -88,6 +95,27 @@ export async function buildApp<A extends Record<string, Endpoint>>(opts: AppOpti
   }
   await app.ready();
   return app;
+}
+
+// What handlers of open endpoints (health, login) see as the caller.
+const anonymous: Principal = { via: 'token', scope: 'read', app: null, user: null };
+
+function header(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * The session cookie: http-only (no script reads it), SameSite=Strict (no
+ * other site's page sends it), Secure when the request came over HTTPS
+ * (through the edge, which says so in X-Forwarded-Proto).
+ */
+function sessionCookies(reply: FastifyReply, listener: Listener, req: FastifyRequest): RequestContext['cookies'] {
+  const secure = listener === 'tcp' && (req.protocol === 'https' || req.headers['x-forwarded-proto'] === 'https');
+  const base = { path: '/', httpOnly: true, sameSite: 'strict' as const, secure };
+  return {
+    setSession: (id, maxAgeMs) => void reply.setCookie(sessionCookie, id, { ...base, maxAge: Math.floor(maxAgeMs / 1000) }),
+    clearSession: () => void reply.clearCookie(sessionCookie, base),
+  };
 }
 
 /** A signal aborted if the connection closes before the response was fully sent. */

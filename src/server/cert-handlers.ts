@@ -6,9 +6,13 @@ import type { Db } from '../state/db.js';
 import { liveReleases, releaseConfig } from '../state/history.js';
 import type { CertManager } from '../tls/manager.js';
 import type { Handler } from './handlers.js';
+import { requireApp } from './auth.js';
 
 export function certHandlers(deps: { db: Db; store: CertStore; manager: CertManager | undefined }) {
-  const certs: Handler<Api['certs']> = ({ query }) => deps.store.list(query.app);
+  const certs: Handler<Api['certs']> = ({ query }, ctx) => {
+    if (query.app) requireApp(ctx.principal, query.app);
+    return deps.store.list(query.app ?? ctx.principal.app ?? undefined);
+  };
   const certsAdd: Handler<Api['certsAdd']> = async ({ params, body }) => {
     if (!deps.manager) throw new ApiError('user', 'this daemon runs without certificates (started without ACME settings)');
     const current = liveReleases(deps.db, params.app, params.env)[0];

@@ -35,7 +35,12 @@ import { reconcile } from '../deploy/reconcile.js';
 import { acceptTarUploads } from './upload.js';
 import { acceptTtyExec } from './exec-tty.js';
 import { buildApp } from './app.js';
-import type { Listener } from './auth.js';
+import type { AuthDeps, Listener } from './auth.js';
+import { StateFeed } from '../state/feed.js';
+import { Users } from '../state/users.js';
+import { Sessions } from '../state/sessions.js';
+import { LoginLimiter } from './login-limit.js';
+import { dashboardDir, registerDashboard } from './dashboard-routes.js';
 import type { Logger } from './log.js';
 import { createHandlers } from './routes.js';
 import { alreadyRunning, claimSocketPath, listenPrivately } from './socket.js';
@@ -83,7 +88,8 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   await edge.ensureRunning();
   const stopSupervising = edge.supervise(2000);
   const db = openDb(join(opts.home, 'state.db'));
-  const journal = new Journal(db);
+  const feed = new StateFeed();
+  const journal = new Journal(db, feed);
   const edgePort = new NginxEdgePort(edge);
   const certStore = new CertStore(db);
   const certs = opts.acme
@@ -99,12 +105,12 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const deployDeps: DeployHandlerDeps = { home: opts.home, docker, db, journal, addresses: new AddressBook(db), backups: new BackupStore(db), edge: edgePort, httpPort: opts.edge.httpPort, secrets: SecretBox.open(opts.home), ...(opts.dns ? { dns: opts.dns } : {}) };
   const schedule = startBackupSchedule(deployDeps, locks, (msg, fields) => log.info(fields ?? {}, msg));
   deployDeps.released = schedule.resync;
-  const pipelineStore = new PipelineStore(db);
+  const pipelineStore = new PipelineStore(db, feed);
   // A pipeline cannot resume in a new process (its checkout and build are gone); its deployment, if any, was reconciled above.
   const abandoned = pipelineStore.abandon('the daemon stopped while it ran');
   if (abandoned > 0) log.info({ pipelines: abandoned }, 'pipelines left by a stopped daemon marked failed');
   const pipelineLogs = new PipelineLogs(opts.home);
-  const previews = new PreviewStore(db);
+  const previews = new PreviewStore(db, feed);
   const pipelines = new Pipelines({
     deploy: deployDeps,
     store: pipelineStore,
@@ -120,16 +126,26 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   for (const g of gitApps.list()) await ensureRepo(opts.home, g.app);
   let tcpAddress: string | null = null;
   const gitDeps = { home: opts.home, pipelines, previews, gitApps, store: pipelineStore, logs: pipelineLogs, httpPort: opts.edge.httpPort, tcp: () => tcpAddress };
-  const handlers = createHandlers({ version: calmaVersion, deploy: deployDeps, locks, certs: { store: certStore, manager: certs }, pipelines, git: gitDeps });
+  const auth: AuthDeps = { db, users: new Users(db), sessions: new Sessions(db) };
+  const handlers = createHandlers({
+    version: calmaVersion,
+    deploy: deployDeps,
+    locks,
+    certs: { store: certStore, manager: certs },
+    pipelines,
+    git: gitDeps,
+    auth: { ...auth, limiter: new LoginLimiter(), feed },
+  });
   const uploads = join(opts.home, 'uploads');
   const apps: FastifyInstance[] = [];
   const make = async (listener: Listener): Promise<FastifyInstance> => {
     const configure = (a: FastifyInstance): void => {
       acceptTarUploads(a, uploads, opts.maxUploadBytes ?? 2 * 1024 ** 3);
       registerGitRoutes(a, { ...gitDeps, db, secrets: deployDeps.secrets, socketPath, listener, log: (msg, fields) => log.info(fields ?? {}, msg) });
+      if (listener === 'tcp' && !registerDashboard(a)) log.warn({ dir: dashboardDir }, 'the dashboard is not built: run npm run build');
     };
-    const app = await buildApp({ listener, db, log, endpoints: api, handlers, configure });
-    acceptTtyExec(app.server, listener, { db, docker });
+    const app = await buildApp({ listener, auth, log, endpoints: api, handlers, configure });
+    acceptTtyExec(app.server, listener, { ...auth, docker });
     apps.push(app);
     return app;
   };

@@ -21,6 +21,7 @@ import { extractUpload } from './extract.js';
 import type { StreamHandler } from './handlers.js';
 import type { Pipelines } from '../pipeline/pipelines.js';
 import { orderedSender } from './ordered-sender.js';
+import { requireApp } from './auth.js';
 
 export interface DeployHandlerDeps {
   home: string;
@@ -63,7 +64,7 @@ export function appSecrets(deps: Pick<DeployHandlerDeps, 'db' | 'secrets'>, app:
 }
 
 export function deployHandler(deps: DeployHandlerDeps, pipelines: Pipelines): StreamHandler<Api['deploy']> {
-  return async ({ query, body }, _ctx, emit) => {
+  return async ({ query, body }, ctx, emit) => {
     const { send, flush } = orderedSender(emit);
     mkdirSync(join(deps.home, 'work'), { recursive: true, mode: 0o700 });
     const work = mkdtempSync(join(deps.home, 'work', 'deploy-'));
@@ -71,6 +72,7 @@ export function deployHandler(deps: DeployHandlerDeps, pipelines: Pipelines): St
       await extractUpload(body.path, work);
       // env_file values are read now, while the app directory exists, and kept with the release.
       const config = withEnvFiles(loadConfig(work).config, work);
+      requireApp(ctx.principal, config.app);
       const env = query.env;
       const environment = config.environments[env];
       if (!environment) throw new ApiError('user', `environment "${env}" is not in calma.yml (it has ${Object.keys(config.environments).join(', ')})`);

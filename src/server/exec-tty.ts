@@ -8,13 +8,12 @@ import type { Duplex } from 'node:stream';
 import { toWireError, ApiError } from '../api/errors.js';
 import { isAppName, isDnsLabel } from '../config/names.js';
 import { targetContainerNames } from './serving.js';
-import type { Db } from '../state/db.js';
-import { authenticate, authorize, type Listener } from './auth.js';
+import { authenticate, authorize, requireApp, type AuthDeps, type Listener } from './auth.js';
 
 export const EXEC_UPGRADE = 'calma-exec';
 const PATH = /^\/v1\/apps\/([^/]+)\/exec-tty$/;
 
-export function acceptTtyExec(server: Server, listener: Listener, deps: { db: Db; docker: Docker }): void {
+export function acceptTtyExec(server: Server, listener: Listener, deps: AuthDeps & { docker: Docker }): void {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     start(req, socket, head, listener, deps).catch((e: unknown) => {
       const { status, body } = toWireError(e);
@@ -23,12 +22,15 @@ export function acceptTtyExec(server: Server, listener: Listener, deps: { db: Db
   });
 }
 
-async function start(req: IncomingMessage, socket: Duplex, head: Buffer, listener: Listener, deps: { db: Db; docker: Docker }): Promise<void> {
+async function start(req: IncomingMessage, socket: Duplex, head: Buffer, listener: Listener, deps: AuthDeps & { docker: Docker }): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://calma');
   const m = PATH.exec(url.pathname);
   if (!m || req.headers.upgrade !== EXEC_UPGRADE) throw new ApiError('not_found', `no such upgrade: ${url.pathname}`);
-  authorize(authenticate(deps.db, listener, req.headers.authorization), 'deploy');
+  // Bearer tokens only: a browser's cookie must not open a shell in a container.
+  const principal = authenticate(deps, listener, { method: 'POST', authorization: req.headers.authorization, session: undefined, csrf: undefined });
+  authorize(principal, 'deploy');
   const app = decodeURIComponent(m[1]!);
+  requireApp(principal, app);
   const env = url.searchParams.get('env') ?? 'production';
   let command: unknown;
   try {

@@ -37,7 +37,7 @@ const send = (reply: FastifyReply, status: number, message: string, extra: Recor
   reply.code(status).send(status < 300 ? { ok: true, message, ...extra } : { error: { kind: status === 401 ? 'auth' : status === 404 ? 'not_found' : 'user', message } });
 
 /** Over TCP: a calma token as the Basic password (what git sends), with at least `need`. */
-function gitPrincipal(deps: GitRouteDeps, req: FastifyRequest, need: Scope): { user: string } | 'missing' | 'weak' {
+function gitPrincipal(deps: GitRouteDeps, req: FastifyRequest, app: string, need: Scope): { user: string } | 'missing' | 'weak' {
   if (deps.listener === 'socket') return { user: 'socket' };
   const m = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
   if (!m) return 'missing';
@@ -45,6 +45,8 @@ function gitPrincipal(deps: GitRouteDeps, req: FastifyRequest, need: Scope): { u
   const token = decoded.slice(decoded.indexOf(':') + 1);
   const info = verifyToken(deps.db, token);
   if (!info) return 'missing';
+  // A token made for another app is as weak here as a read token is for a push.
+  if (info.app !== null && info.app !== app) return 'weak';
   return scopes.indexOf(info.scope) >= scopes.indexOf(need) ? { user: info.name } : 'weak';
 }
 
@@ -63,9 +65,9 @@ export function registerGitRoutes(app: FastifyInstance, deps: GitRouteDeps): voi
         const app = repo.endsWith('.git') ? repo.slice(0, -4) : repo;
         if (!isAppName(app) || !deps.gitApps.get(app) || !isBackendPath(rest)) return send(reply, 404, `no repository ${repo}`);
         const pushing = rest === 'git-receive-pack' || (req.query as { service?: string }).service === 'git-receive-pack';
-        const who = gitPrincipal(deps, req, pushing ? 'deploy' : 'read');
-        if (who === 'missing') return send(reply.header('www-authenticate', 'Basic realm="calma"'), 401, 'a calma token is needed as the password (calma server token create --scope deploy)');
-        if (who === 'weak') return send(reply, 403, 'this token cannot push: it needs the deploy scope');
+        const who = gitPrincipal(deps, req, app, pushing ? 'deploy' : 'read');
+        if (who === 'missing') return send(reply.header('www-authenticate', 'Basic realm="calma"'), 401, 'a calma token is needed as the password (calma tokens create --scope deploy)');
+        if (who === 'weak') return send(reply, 403, `this token cannot ${pushing ? 'push to' : 'read'} ${app}: it needs the ${pushing ? 'deploy' : 'read'} scope for this app`);
         reply.hijack();
         runBackend(
           { home: deps.home, app, rest, method: req.method, query: req.url.split('?')[1] ?? '', user: who.user, remoteAddr: req.ip, socketPath: deps.socketPath },

@@ -11,6 +11,10 @@ export interface RequestContext {
   log: FastifyBaseLogger;
   /** Aborted when the client goes away; long work may stop (or, like a deploy, carry on). */
   signal: AbortSignal;
+  /** The client's address (for login throttling). */
+  address: string;
+  /** The dashboard session cookie, set at login and cleared at logout. */
+  cookies: { setSession(id: string, maxAgeMs: number): void; clearSession(): void };
 }
 
 export type JsonHandler<E extends JsonEndpoint> = (input: Parsed<E>, ctx: RequestContext) => Promise<z.input<E['response']>> | z.input<E['response']>;

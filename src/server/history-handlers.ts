@@ -4,7 +4,8 @@ import type Docker from 'dockerode';
 import type { Api } from '../api/contract.js';
 import { listReleases } from '../runtime/releases.js';
 import type { Db } from '../state/db.js';
-import { deploymentsOf, knownApps, liveReleases } from '../state/history.js';
+import { deploymentsOf, knownApps, liveReleases, releaseConfig } from '../state/history.js';
+import { urlsOf } from './deploy-handler.js';
 import type { Journal } from '../state/journal.js';
 import type { Handler } from './handlers.js';
 
@@ -30,18 +31,22 @@ export function deploymentsHandler(deps: HistoryDeps): Handler<Api['deployments'
     }));
 }
 
-export function statusHandler(deps: HistoryDeps): Handler<Api['status']> {
-  return async () =>
+export function statusHandler(deps: HistoryDeps & { httpPort: number }): Handler<Api['status']> {
+  return async (_input, ctx) =>
     Promise.all(
-      knownApps(deps.db).map(async ({ app, env }) => {
+      knownApps(deps.db)
+        .filter(({ app }) => ctx.principal.app === null || app === ctx.principal.app)
+        .map(async ({ app, env }) => {
         const releases = await listReleases(deps.docker, app, env);
         const serving = releases.find((r) => r.running);
         const containers = await deps.docker.listContainers({ all: true, filters: { label: [`calma.app=${app}`, `calma.env=${env}`, 'calma.role=web'] } });
         const last = deploymentsOf(deps.db, app, env, 1)[0];
+        const config = serving ? releaseConfig(deps.db, app, env, serving.release) : undefined;
         return {
           app,
           env,
           version: serving?.release ?? null,
+          urls: urlsOf(config?.environments[env]?.domains ?? [], deps.httpPort),
           containers: containers.filter((c) => serving?.containers.includes((c.Names[0] ?? '').replace(/^\//, ''))).map((c) => ({ name: (c.Names[0] ?? '').replace(/^\//, ''), state: c.State })),
           lastDeployment: last ? { id: last.id, status: last.status, reason: last.reason } : null,
         };

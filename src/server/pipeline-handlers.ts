@@ -8,6 +8,7 @@ import type { PipelineLogs } from '../pipeline/log.js';
 import type { Pipelines } from '../pipeline/pipelines.js';
 import { FINISHED, type PipelineStore } from '../state/pipelines.js';
 import type { Handlers } from './handlers.js';
+import { requireApp } from './auth.js';
 import { orderedSender } from './ordered-sender.js';
 import { urlsOf } from './deploy-handler.js';
 
@@ -52,10 +53,15 @@ export function pipelineHandlers(deps: PipelineHandlerDeps): Handlers<PipelineAp
         finishedAt: p.finishedAt,
         stages: deps.store.stages(p.id).map((s) => ({ stage: s.stage, status: s.status, ms: ms(s.startedAt, s.finishedAt) })),
       })),
-    pipelineCancel: ({ params }) => ({ id: params.id, ...deps.pipelines.cancel(params.id) }),
+    pipelineCancel: ({ params }, ctx) => {
+      const row = deps.store.get(params.id);
+      if (row) requireApp(ctx.principal, row.app);
+      return { id: params.id, ...deps.pipelines.cancel(params.id) };
+    },
     pipelineLogs: async ({ params, query }, ctx, emit) => {
       const row = deps.store.get(params.id);
       if (!row) throw new ApiError('not_found', `no pipeline ${params.id}`);
+      requireApp(ctx.principal, row.app);
       const { send, flush } = orderedSender(emit);
       let done!: () => void;
       const ended = new Promise<void>((r) => (done = r));

@@ -16,6 +16,7 @@ import type { CertStore } from '../state/certs.js';
 import type { CertManager } from '../tls/manager.js';
 import type { Pipelines } from '../pipeline/pipelines.js';
 import { pipelineHandlers, type PipelineHandlerDeps } from './pipeline-handlers.js';
+import { authHandlers, type AuthHandlerDeps } from './auth-handlers.js';
 
 export interface RouteDeps {
   version: string;
@@ -25,13 +26,14 @@ export interface RouteDeps {
   certs: { store: CertStore; manager: CertManager | undefined };
   pipelines: Pipelines;
   git: PipelineHandlerDeps;
+  auth: AuthHandlerDeps;
 }
 
 export function createHandlers(deps: RouteDeps): Handlers<Api> {
   const { locks } = deps;
   return {
     health: () => ({ ok: true, version: deps.version }),
-    whoami: (_input, ctx) => ({ via: ctx.principal.via, scope: ctx.principal.scope }),
+    whoami: (_input, ctx) => ({ via: ctx.principal.via, scope: ctx.principal.scope, app: ctx.principal.app }),
     ping: async ({ query }, ctx, emit) => {
       for (let n = 1; n <= query.count; n++) {
         await emit({ type: 'tick', n });
@@ -57,6 +59,7 @@ export function createHandlers(deps: RouteDeps): Handlers<Api> {
     ...dataHandlers(deps.deploy, locks),
     ...certHandlers({ db: deps.deploy.db, ...deps.certs }),
     ...pipelineHandlers(deps.git),
+    ...authHandlers(deps.auth),
     secretsList: ({ params }) => listSecrets(deps.deploy.db, params.app),
     secretsSet: ({ params, body }) => ({ name: params.name, updatedAt: setSecret(deps.deploy.db, deps.deploy.secrets, params.app, params.name, body.value) }),
     secretsUnset: ({ params }) => ({ name: params.name, removed: unsetSecret(deps.deploy.db, params.app, params.name) }),

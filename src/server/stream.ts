@@ -24,20 +24,23 @@ export function sendStream(
   const finish = (last?: string): void => {
     if (!out.destroyed) out.end(last);
   };
+  // Browsers' EventSource wants Server-Sent Events: the same JSON, framed as `data:` blocks.
+  const sse = /\btext\/event-stream\b/.test(req.headers.accept ?? '');
+  const frame = (json: string): string => (sse ? `data: ${json}\n\n` : `${json}\n`);
   return new Promise<FastifyReply>((resolve, reject) => {
     let started = false;
     const start = (): void => {
       if (started) return;
       started = true;
       // No buffering by proxies in between: progress must arrive as it happens.
-      reply.code(200).header('content-type', ndjsonContentType).header('cache-control', 'no-store').header('x-accel-buffering', 'no');
+      reply.code(200).header('content-type', sse ? 'text/event-stream; charset=utf-8' : ndjsonContentType).header('cache-control', 'no-store').header('x-accel-buffering', 'no');
       resolve(reply.send(out));
     };
 
     const emit = async (event: unknown): Promise<void> => {
       ctx.signal.throwIfAborted();
       // An event outside the contract is a daemon bug; it fails the stream instead of reaching clients.
-      const line = `${JSON.stringify(endpoint.event.parse(event))}\n`;
+      const line = frame(JSON.stringify(endpoint.event.parse(event)));
       start();
       if (!out.write(line)) await once(out, 'drain', { signal: ctx.signal });
     };
@@ -54,7 +57,7 @@ export function sendStream(
           const { status, body } = toWireError(e);
           if (status >= 500) req.log.error({ err: e }, 'stream failed');
           else req.log.info({ kind: body.error.kind }, 'stream ended with an error');
-          finish(`${JSON.stringify(body)}\n`);
+          finish(frame(JSON.stringify(body)));
         },
       );
   });

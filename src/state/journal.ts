@@ -2,6 +2,7 @@
 // when it ends, so a daemon killed at any point knows on restart what was
 // under way and can finish or undo it.
 import type { Db } from './db.js';
+import type { StateFeed } from './feed.js';
 
 export type DeploymentStatus = 'running' | 'succeeded' | 'failed';
 export type StepStatus = 'running' | 'done' | 'failed' | 'compensated';
@@ -20,7 +21,10 @@ export interface ReleaseRecord {
 const now = (): string => new Date().toISOString();
 
 export class Journal {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly feed?: StateFeed,
+  ) {}
 
   recordRelease(r: ReleaseRecord): void {
     this.db
@@ -35,6 +39,7 @@ export class Journal {
     this.db
       .prepare("INSERT INTO deployments (id, app, env, release_id, previous_release_id, kind, status, started_at) VALUES (?, ?, ?, ?, ?, ?, 'running', ?)")
       .run(d.id, d.app, d.env, d.releaseId, d.previousReleaseId ?? null, d.kind, now());
+    this.feed?.deployment({ app: d.app, env: d.env, id: d.id, kind: d.kind, status: 'running' });
   }
 
   /** Opens a step; returns its sequence number for stepEnded. */
@@ -52,6 +57,8 @@ export class Journal {
 
   finishDeployment(id: string, status: Exclude<DeploymentStatus, 'running'>, reason?: string): void {
     this.db.prepare('UPDATE deployments SET status = ?, reason = ?, finished_at = ? WHERE id = ?').run(status, reason ?? null, now(), id);
+    const d = this.feed && (this.db.prepare('SELECT app, env, kind FROM deployments WHERE id = ?').get(id) as { app: string; env: string; kind: string } | undefined);
+    if (d) this.feed!.deployment({ ...d, id, status });
   }
 
   deployment(id: string): { status: DeploymentStatus; reason: string | null } | undefined {

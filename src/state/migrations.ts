@@ -148,4 +148,23 @@ export const migrations: readonly string[] = [
      PRIMARY KEY (app, env),
      UNIQUE (app, branch)
    );`,
+  // Dashboard users (scrypt hashes) and their sessions (only a sha256 of the session id is kept,
+  // like tokens); tokens may expire; deployments and pipelines remember who started them.
+  `CREATE TABLE users (
+     name TEXT PRIMARY KEY,
+     hash TEXT NOT NULL,
+     scope TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     last_login_at TEXT
+   );
+   CREATE TABLE sessions (
+     hash TEXT PRIMARY KEY,
+     user TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+     csrf TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     expires_at TEXT NOT NULL
+   );
+   ALTER TABLE tokens ADD COLUMN expires_at TEXT;
+   ALTER TABLE deployments ADD COLUMN actor TEXT;
+   ALTER TABLE pipelines ADD COLUMN actor TEXT;`,
 ];

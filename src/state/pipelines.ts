@@ -1,6 +1,7 @@
 // The pipeline index: one row per (commit, environment) run with its status,
 // and its stages with their timings. The log itself is a file (pipeline/log.ts).
 import type { Db } from './db.js';
+import type { StateFeed } from './feed.js';
 
 export type PipelineStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'superseded' | 'cancelled';
 export type PipelineTrigger = 'cli' | 'push' | 'webhook';
@@ -40,20 +41,31 @@ export function newPipelineId(at = Date.now(), random = Math.random): string {
 export const PIPELINE_ID = /^p[0-9a-z]{6,16}$/;
 
 export class PipelineStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly feed?: StateFeed,
+  ) {}
 
   create(p: { id: string; app: string; env: string; trigger: PipelineTrigger; branch: string; commit: string }): void {
     this.db
       .prepare("INSERT INTO pipelines (id, app, env, trigger, branch, commit_sha, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?)")
       .run(p.id, p.app, p.env, p.trigger, p.branch, p.commit, now());
+    this.feed?.pipeline({ app: p.app, env: p.env, id: p.id, status: 'queued' });
   }
 
   started(id: string): void {
     this.db.prepare("UPDATE pipelines SET status = 'running', started_at = ? WHERE id = ?").run(now(), id);
+    this.announce(id);
   }
 
   finished(id: string, status: PipelineStatus, reason?: string): void {
     this.db.prepare('UPDATE pipelines SET status = ?, reason = ?, finished_at = ? WHERE id = ?').run(status, reason ?? null, now(), id);
+    this.announce(id);
+  }
+
+  private announce(id: string): void {
+    const p = this.feed && this.get(id);
+    if (p) this.feed!.pipeline({ app: p.app, env: p.env, id, status: p.status });
   }
 
   linkDeployment(id: string, deploymentId: string): void {

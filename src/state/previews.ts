@@ -1,6 +1,7 @@
 // Preview environments: which branch (or pull request) each one follows, its
 // label and host name, and when it was last pushed to (for `ttl` and `max`).
 import type { Db } from './db.js';
+import type { StateFeed } from './feed.js';
 
 export interface PreviewRow {
   app: string;
@@ -17,7 +18,10 @@ export interface PreviewRow {
 const COLUMNS = `app, env, branch, label, domain, commit_sha AS "commit", pull_request AS pullRequest, created_at AS createdAt, pushed_at AS pushedAt`;
 
 export class PreviewStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly feed?: StateFeed,
+  ) {}
 
   /** Records a push to a preview; returns whether the preview is new. */
   pushed(p: { app: string; env: string; branch: string; label: string; domain: string; commit: string; pullRequest?: number }): boolean {
@@ -30,6 +34,7 @@ export class PreviewStore {
            pull_request = COALESCE(excluded.pull_request, previews.pull_request)`,
       )
       .run(p.app, p.env, p.branch, p.label, p.domain, p.commit, p.pullRequest ?? null, t, t);
+    if (!existed) this.feed?.preview({ app: p.app, env: p.env, status: 'created' });
     return !existed;
   }
 
@@ -53,6 +58,7 @@ export class PreviewStore {
   }
 
   remove(app: string, env: string): void {
-    this.db.prepare('DELETE FROM previews WHERE app = ? AND env = ?').run(app, env);
+    const r = this.db.prepare('DELETE FROM previews WHERE app = ? AND env = ?').run(app, env);
+    if (r.changes > 0) this.feed?.preview({ app, env, status: 'removed' });
   }
 }

@@ -51,10 +51,10 @@ test('calma server runs, serves tokens over TCP, refuses a second copy and stops
     const remote = await runCli(['server', 'status'], { ...env, CALMA_URL: url, CALMA_TOKEN: token });
     assert.equal(remote.stdout, `calma daemon ${(JSON.parse(status.stdout) as { version: string }).version} is running at ${url}\n`);
     const who = await fetch(`${url}/v1/whoami`, { headers: { authorization: `Bearer ${token}` } });
-    assert.deepEqual(await who.json(), { via: 'token', scope: 'admin' });
+    assert.deepEqual(await who.json(), { via: 'token', scope: 'admin', app: null });
 
     const list = await runCli(['server', 'token', 'list'], env);
-    assert.match(list.stdout, new RegExp(`^${id}\\s+laptop\\s+admin\\s+\\S+\\s+20`, 'm'), 'listed with a last-used time');
+    assert.match(list.stdout, new RegExp(`^${id}\\s+laptop\\s+admin\\s+\\(all\\)\\s+\\S+\\s+never\\s+20`, 'm'), 'listed with a last-used time');
     assert.ok(!list.stdout.includes(token));
     assert.equal((await runCli(['server', 'token', 'revoke', id], env)).stdout, `revoked token ${id}\n`);
     assert.equal((await fetch(`${url}/v1/whoami`, { headers: { authorization: `Bearer ${token}` } })).status, 401);

@@ -36,7 +36,7 @@ test('health and whoami over the socket, which is mode 0600', () =>
     const health = await client.call(api.health);
     assert.equal(health.ok, true);
     assert.match(health.version, /^\d+\.\d+\.\d+/);
-    assert.deepEqual(await client.call(api.whoami), { via: 'socket', scope: 'admin' });
+    assert.deepEqual(await client.call(api.whoami), { via: 'socket', scope: 'admin', app: null });
   }));
 
 test('TCP needs a token: none → 401, created → 200, revoked → 401; tokens never reach the log', () =>
@@ -52,12 +52,12 @@ test('TCP needs a token: none → 401, created → 200, revoked → 401; tokens 
     try {
       const { id, token } = createToken(db, { name: 'e2e', scope: 'admin' });
       const client = createClient({ url, token });
-      assert.deepEqual(await client.call(api.whoami), { via: 'token', scope: 'admin' });
+      assert.deepEqual(await client.call(api.whoami), { via: 'token', scope: 'admin', app: null });
       revokeToken(db, id);
       const revoked = await fetch(`${url}/v1/whoami`, { headers: { authorization: `Bearer ${token}` } });
       assert.equal(revoked.status, 401);
-      assert.deepEqual(await revoked.json(), { error: { kind: 'auth', message: 'invalid or revoked token' } });
-      await assert.rejects(client.call(api.whoami), (e: unknown) => e instanceof UserError && /invalid or revoked token/.test(e.message));
+      assert.deepEqual(await revoked.json(), { error: { kind: 'auth', message: 'invalid, expired or revoked token' } });
+      await assert.rejects(client.call(api.whoami), (e: unknown) => e instanceof UserError && /invalid, expired or revoked token/.test(e.message));
       assert.ok(logs().includes(`"tokenId":"${id}"`), 'requests are logged with the token id');
       assert.ok(!logs().includes(token), 'the token itself is never logged');
     } finally {

@@ -7,9 +7,12 @@ import { api, endpoint, streamEndpoint, type Input, type Output } from '../../sr
 import { ApiError, DaemonInternalError, fromWireError, toWireError, wireErrorSchema } from '../../src/api/errors.js';
 import { ConfigError, UnavailableError, UserError } from '../../src/errors.js';
 import { buildApp } from '../../src/server/app.js';
-import { authenticate, authorize } from '../../src/server/auth.js';
+import { authenticate, authorize, type AuthDeps, type Principal } from '../../src/server/auth.js';
 import type { Handlers } from '../../src/server/handlers.js';
 import type { DeployHandlerDeps } from "../../src/server/deploy-handler.js";
+import type { AuthHandlerDeps } from '../../src/server/auth-handlers.js';
+import { Users } from '../../src/state/users.js';
+import { Sessions } from '../../src/state/sessions.js';
 import { createHandlers } from '../../src/server/routes.js';
 import { KeyedLock } from '../../src/server/keyed-lock.js';
 import type { CertStore } from '../../src/state/certs.js';
@@ -18,6 +21,9 @@ import { openDb } from '../../src/state/db.js';
 import { memoryLogger } from '../support/server-helpers.js';
 import type { Pipelines } from '../../src/pipeline/pipelines.js';
 import type { PipelineHandlerDeps } from '../../src/server/pipeline-handlers.js';
+import type { Db } from '../../src/state/db.js';
+
+const authDeps = (db: Db): AuthDeps => ({ db, users: new Users(db), sessions: new Sessions(db) });
 
 // A contract of test endpoints exercising every part and every failure path.
 const testApi = {
@@ -70,7 +76,7 @@ type TestApp = { app: Awaited<ReturnType<typeof buildApp>>; db: ReturnType<typeo
 async function withTestApp(fn: (t: TestApp) => Promise<void>): Promise<void> {
   const db = openDb(':memory:');
   const logs = memoryLogger();
-  const app = await buildApp({ listener: 'socket', db, log: logs.log, endpoints: testApi, handlers: testHandlers });
+  const app = await buildApp({ listener: 'socket', auth: authDeps(db), log: logs.log, endpoints: testApi, handlers: testHandlers });
   try {
     await fn({ app, db, logs });
   } finally {
@@ -102,7 +108,7 @@ test('good input reaches the handler parsed, and the response is validated', () 
 
 test('query numbers are parsed from strings, with bounds and a clear message', () =>
   withTestApp(async (t) => {
-    const app = await buildApp({ listener: 'socket', db: t.db, log: t.logs.log, endpoints: api, handlers: createHandlers({ version: '9.9.9', deploy: {} as DeployHandlerDeps, locks: new KeyedLock(), certs: { store: {} as CertStore, manager: undefined }, pipelines: {} as Pipelines, git: {} as PipelineHandlerDeps }) });
+    const app = await buildApp({ listener: 'socket', auth: authDeps(t.db), log: t.logs.log, endpoints: api, handlers: createHandlers({ version: '9.9.9', deploy: {} as DeployHandlerDeps, locks: new KeyedLock(), certs: { store: {} as CertStore, manager: undefined }, pipelines: {} as Pipelines, git: {} as PipelineHandlerDeps, auth: {} as AuthHandlerDeps }) });
     try {
       const word = wireErrorSchema.parse((await app.inject({ url: '/v1/events/ping?count=many' })).json());
       assert.deepEqual(word.error.fields, [{ path: 'query.count', message: 'expected a number, got "many"' }]);
@@ -180,7 +186,7 @@ test('tokens are stored hashed, verified by hash, and fail once revoked', () => 
     assert.equal(verifyToken(db, 'not-a-token'), undefined);
     const [listed] = listTokens(db);
     assert.ok(listed?.lastUsedAt, 'last_used_at is set by a successful verification');
-    assert.deepEqual(Object.keys(listed).sort(), ['app', 'createdAt', 'id', 'lastUsedAt', 'name', 'scope']);
+    assert.deepEqual(Object.keys(listed).sort(), ['app', 'createdAt', 'expiresAt', 'id', 'lastUsedAt', 'name', 'scope']);
     revokeToken(db, t.id);
     assert.equal(verifyToken(db, t.token), undefined);
     assert.throws(() => revokeToken(db, t.id), (e: unknown) => e instanceof ApiError && e.kind === 'not_found');
@@ -201,17 +207,20 @@ test('the contract types inputs and outputs for callers', () => {
 
 test('scopes: a weaker token is refused (403), the socket is admin, public endpoints need nothing', () => {
   const forbidden = (e: unknown): boolean => e instanceof ApiError && e.kind === 'forbidden' && toWireError(e).status === 403;
-  assert.throws(() => authorize({ via: 'token', scope: 'read' }, 'admin'), forbidden);
-  assert.throws(() => authorize({ via: 'token', scope: 'deploy' }, 'admin'), forbidden);
-  authorize({ via: 'token', scope: 'deploy' }, 'read');
-  authorize({ via: 'token', scope: 'read' }, 'none');
+  const as = (scope: 'read' | 'deploy'): Principal => ({ via: 'token', scope, app: null, user: null });
+  assert.throws(() => authorize(as('read'), 'admin'), forbidden);
+  assert.throws(() => authorize(as('deploy'), 'admin'), forbidden);
+  authorize(as('deploy'), 'read');
+  authorize(as('read'), 'none');
   const db = openDb(':memory:');
+  const deps = authDeps(db);
+  const creds = (authorization?: string) => ({ method: 'GET', authorization, session: undefined, csrf: undefined });
   try {
-    assert.deepEqual(authenticate(db, 'socket', undefined), { via: 'socket', scope: 'admin' });
-    assert.throws(() => authenticate(db, 'tcp', undefined), (e: unknown) => e instanceof ApiError && e.kind === 'auth');
-    assert.throws(() => authenticate(db, 'tcp', 'Basic abc'), /malformed Authorization header/);
+    assert.deepEqual(authenticate(deps, 'socket', creds()), { via: 'socket', scope: 'admin', app: null, user: null });
+    assert.throws(() => authenticate(deps, 'tcp', creds()), (e: unknown) => e instanceof ApiError && e.kind === 'auth');
+    assert.throws(() => authenticate(deps, 'tcp', creds('Basic abc')), /malformed Authorization header/);
     const { token, id } = createToken(db, { name: 'x', scope: 'admin' });
-    assert.deepEqual(authenticate(db, 'tcp', `Bearer ${token}`), { via: 'token', scope: 'admin', tokenId: id });
+    assert.deepEqual(authenticate(deps, 'tcp', creds(`Bearer ${token}`)), { via: 'token', scope: 'admin', app: null, user: null, tokenId: id });
   } finally {
     db.close();
   }

@@ -4,7 +4,10 @@
 // SQLite's WAL lets both write).
 import { InvalidArgumentError, type Command, type Option } from 'commander';
 import { join } from 'node:path';
-import { api } from '../../api/contract.js';
+import { api, scopes, type Scope } from '../../api/contract.js';
+import { UserError } from '../../errors.js';
+import { isAppName } from '../../config/names.js';
+import { tokenTable } from './access.js';
 import { createToken, listTokens, revokeToken } from '../../server/tokens.js';
 import { openDb } from '../../state/db.js';
 import { ensureCalmaHome } from '../../state/home.js';
@@ -27,7 +30,7 @@ export function registerServer(program: Command): void {
   const server = program
     .command('server')
     .description('run the calma daemon in the foreground (API on a unix socket, optionally TCP) until SIGTERM or Ctrl-C')
-    .option('--listen <host:port>', 'also serve the API on TCP (requests there need a token from `calma server token create`)', parseHostPort)
+    .option('--listen <host:port>', 'also serve the API on TCP (the dashboard, and the API with a token from `calma tokens create` or a user from `calma users add`)', parseHostPort)
     .option('--http-port <n>', 'the port of the HTTP edge', parsePort, 80)
     .option('--https-port <n>', 'the port of the HTTPS edge', parsePort, 443)
     .option('--edge-address <ip>', 'the address the edge listens on', '0.0.0.0')
@@ -94,36 +97,37 @@ function registerTokenCommands(token: Command): void {
   token.description('API tokens for remote use over TCP (`calma server --listen`)');
   token
     .command('create')
-    .description('create an admin token and print it once: it is stored only as a hash and cannot be shown again')
-    .option('--name <name>', 'a label to recognise the token by in `token list`', 'default')
-    .addHelpText('after', '\nThe token alone goes to stdout (`TOKEN=$(calma server token create)`); with --json: { id, token }.\nUse it as CALMA_TOKEN with CALMA_URL=http://HOST:PORT, or as `Authorization: Bearer <token>`.')
-    .action((opts: { name: string }, cmd: Command) => {
+    .description('create a token on this server without the daemon (the first one, for remote use) and print it once')
+    .option('--scope <scope>', `one of ${scopes.join(', ')}`, 'admin')
+    .option('--app <app>', 'limit the token to one app')
+    .option('--name <name>', 'a label to recognise the token by in `calma tokens list`', 'default')
+    .addHelpText('after', '\nThe token alone goes to stdout (`TOKEN=$(calma server token create)`); with --json: { id, token }.\nUse it as CALMA_TOKEN with CALMA_URL=http://HOST:PORT, or as `Authorization: Bearer <token>`.\nWith the daemon running, `calma tokens` does the same through its API.')
+    .action((opts: { scope: string; app?: string; name: string }, cmd: Command) => {
+      if (!(scopes as readonly string[]).includes(opts.scope)) throw new UserError(`--scope: expected ${scopes.join(', ')}, got "${opts.scope}"`);
+      if (opts.app !== undefined && !isAppName(opts.app)) throw new UserError(`--app: "${opts.app}" is not an app name`);
       withDb((db) => {
-        const t = createToken(db, { name: opts.name, scope: 'admin' });
+        const t = createToken(db, { name: opts.name, scope: opts.scope as Scope, app: opts.app });
         if (globalOptions(cmd).json) printJson({ id: t.id, token: t.token });
         else {
-          process.stderr.write(`created token ${t.id} (${t.name}, scope ${t.scope}); it is shown only this once:\n`);
+          process.stderr.write(`created token ${t.id} (${t.name}, scope ${t.scope}${t.app ? `, app ${t.app} only` : ''}); it is shown only this once:\n`);
           process.stdout.write(`${t.token}\n`);
         }
       });
     });
   token
     .command('list')
-    .description('list tokens: id, name, scope, created, last used (never their values)')
+    .description('list tokens: id, name, scope, app, created, expiry, last used (never their values)')
     .action((_opts: unknown, cmd: Command) => {
       withDb((db) => {
         const tokens = listTokens(db);
-        if (globalOptions(cmd).json) return printJson(tokens);
-        if (tokens.length === 0) return void process.stdout.write('no tokens (create one with `calma server token create`)\n');
-        const rows = [['ID', 'NAME', 'SCOPE', 'CREATED', 'LAST USED'], ...tokens.map((t) => [t.id, t.name, t.scope, t.createdAt, t.lastUsedAt ?? 'never'])];
-        const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-        for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`);
+        if (globalOptions(cmd).json) printJson(tokens);
+        else process.stdout.write(tokenTable(tokens));
       });
     });
   token
     .command('revoke')
     .description('revoke a token by its id: requests with it are refused (401) from now on')
-    .argument('<id>', 'the token id shown by `calma server token list`')
+    .argument('<id>', 'the token id shown by `calma tokens list`')
     .action((id: string, _opts: unknown, cmd: Command) => {
       withDb((db) => {
         revokeToken(db, id);
