@@ -41,7 +41,7 @@ export const deployEndpoints = {
     params: z.object({ app: appName }),
     query: z.object({ env: envName.default('production') }),
     response: z.array(
-      z.object({ version: z.string(), image: z.string(), commit: z.string(), branch: z.string(), deployedAt: z.string(), current: z.boolean(), available: z.boolean() }),
+      z.object({ version: z.string(), image: z.string(), commit: z.string(), branch: z.string(), tags: z.array(z.string()), deployedAt: z.string(), by: z.string().nullable(), current: z.boolean(), available: z.boolean() }),
     ),
   }),
   deployments: endpoint({
@@ -59,6 +59,7 @@ export const deployEndpoints = {
         status: z.string(),
         reason: z.string().nullable(),
         version: z.string(),
+        by: z.string().nullable(),
         startedAt: z.string(),
         finishedAt: z.string().nullable(),
         steps: z.array(z.object({ step: z.string(), status: z.string(), ms: z.number().nullable() })),

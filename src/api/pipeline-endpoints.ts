@@ -11,6 +11,7 @@ const pipeline = z.object({
   id: z.string(),
   env: z.string(),
   trigger: z.string(),
+  actor: z.string().nullable(),
   branch: z.string(),
   commit: z.string(),
   status: z.string(),
@@ -52,6 +53,15 @@ export const pipelineEndpoints = {
     access: 'read',
     params: z.object({ app: appName }),
     response: z.array(pipeline),
+  }),
+  pipeline: endpoint({
+    method: 'GET',
+    path: '/v1/pipelines/:id',
+    summary: 'one pipeline with each stage and its timing',
+    access: 'read',
+    appScope: 'self',
+    params: z.object({ id: pipelineId }),
+    response: pipeline.extend({ app: z.string() }),
   }),
   pipelineCancel: endpoint({
     method: 'POST',

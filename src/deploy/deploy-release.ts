@@ -33,6 +33,8 @@ export interface ReleaseInput {
   /** Where relative bind mounts in calma.yml are resolved from. */
   appDir: string;
   secrets: Record<string, string>;
+  /** The git tags on the commit (recorded with the release). */
+  tags?: readonly string[];
   /** `calma rollback --with-data`: this backup's data is restored before the release starts. */
   restoreBackup?: string;
   /** The environment `restoreBackup` was taken in, when not this one (a preview starting from production's data). */
@@ -49,6 +51,8 @@ export interface DeployDeps {
   backups?: { home: string; store: BackupStore };
   /** Engine DNS for app containers (tests keep lookups on loopback). */
   dns?: string[];
+  /** Who asked for the deployment (a user, a token, a git push), for the history. */
+  actor?: string;
 }
 
 export interface DeployOutcome {
@@ -106,8 +110,8 @@ export async function deployRelease(input: ReleaseInput, deps: DeployDeps): Prom
     ...(Object.keys(config.services).length > 0 ? { network: envNetworkName(app, env) } : {}),
   };
   const releaseId = `${app}:${env}:${input.version}`;
-  deps.journal.recordRelease({ id: releaseId, app, env, image: input.image, version: input.version, commit: input.commit, branch: input.branch, configJson: JSON.stringify(config) });
-  deps.journal.startDeployment({ id: deploymentId, app, env, releaseId, previousReleaseId: releases.find((r) => r.running)?.release, kind: input.kind });
+  deps.journal.recordRelease({ id: releaseId, app, env, image: input.image, version: input.version, commit: input.commit, branch: input.branch, configJson: JSON.stringify(config), tags: input.tags });
+  deps.journal.startDeployment({ id: deploymentId, app, env, releaseId, previousReleaseId: releases.find((r) => r.running)?.release, kind: input.kind, actor: deps.actor });
   deps.log(`deployment ${deploymentId}: ${input.kind} ${input.image} to ${app}/${env} (${steps.map((s) => s.kind).join(' → ')})`);
   const live = releases.find((r) => r.running);
   const backupDeps = deps.backups && { docker: deps.docker, home: deps.backups.home, store: deps.backups.store, log: deps.log };

@@ -17,6 +17,7 @@ export interface RestoreReleaseDeps {
   journal: Journal;
   backups: { home: string; store: BackupStore };
   log: (line: string) => void;
+  actor?: string;
 }
 
 export async function restoreRelease(deps: RestoreReleaseDeps, app: string, env: string, backupId: string, configOf: (release: string) => CalmaConfig | undefined): Promise<{ deploymentId: string }> {
@@ -25,7 +26,7 @@ export async function restoreRelease(deps: RestoreReleaseDeps, app: string, env:
   const config = configOf(live.release);
   if (!config) throw new UserError(`the configuration of ${app}/${env} ${live.release} is unknown to this daemon`);
   const id = newDeploymentId();
-  deps.journal.startDeployment({ id, app, env, releaseId: `${app}:${env}:${live.release}`, previousReleaseId: live.release, kind: 'restore' });
+  deps.journal.startDeployment({ id, app, env, releaseId: `${app}:${env}:${live.release}`, previousReleaseId: live.release, kind: 'restore', actor: deps.actor });
   const data = { docker: deps.docker, home: deps.backups.home, store: deps.backups.store, log: deps.log };
   const step = async <T>(name: string, detail: unknown, fn: () => Promise<T>): Promise<T> => {
     const seq = deps.journal.stepStarted(id, name, detail);

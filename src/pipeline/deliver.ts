@@ -53,6 +53,8 @@ export async function deliverPush(deps: DeliverDeps, app: string, push: Push, on
     handedOver = true;
     return await deps.pipelines.submit({
       trigger: push.trigger,
+      // The git host or pusher is not a calma principal: the history names the way in.
+      actor: push.trigger === 'push' ? 'git push' : 'webhook',
       checkout: { dir, commit: push.sha, branch, tags, dirty: false },
       config,
       targets,

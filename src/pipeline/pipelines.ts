@@ -33,6 +33,8 @@ export interface PipelinesDeps {
 
 export interface SubmitRequest {
   trigger: PipelineTrigger;
+  /** Who started it: a user or token (cli), the pusher, the git host. */
+  actor: string;
   checkout: Checkout;
   config: CalmaConfig;
   targets: PipelineTarget[];
@@ -85,7 +87,7 @@ export class Pipelines {
     const app = req.config.app;
     const id = newPipelineId();
     const { checkout } = req;
-    this.deps.store.create({ id, app, env: target.env, trigger: req.trigger, branch: checkout.branch, commit: checkout.commit });
+    this.deps.store.create({ id, app, env: target.env, trigger: req.trigger, actor: req.actor, branch: checkout.branch, commit: checkout.commit });
     this.deps.logs.opened(id);
     const seed = target.preview ? await this.previewPushed(req, target, emit) : undefined;
     const say = (status: string, detail?: string): void => {

@@ -102,6 +102,7 @@ export async function runPipeline(job: PipelineJob, deps: RunDeps): Promise<stri
             version: report.version,
             commit: checkout.commit,
             branch: checkout.branch,
+            tags: checkout.tags,
             config,
             appDir: checkout.dir,
             secrets,

@@ -91,7 +91,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const feed = new StateFeed();
   const journal = new Journal(db, feed);
   const edgePort = new NginxEdgePort(edge);
-  const certStore = new CertStore(db);
+  const certStore = new CertStore(db, feed);
   const certs = opts.acme
     ? new CertManager({ home: opts.home, store: certStore, acme: opts.acme, challengeDir: edgePaths(edge.settings).challenges, log: (msg, fields) => log.info(fields ?? {}, msg), installed: (app, env) => edgePort.refresh(app, env) })
     : undefined;
@@ -102,7 +102,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
   await reconcile({ docker, db, journal, edge: edgePort, log: (msg, fields) => log.info(fields ?? {}, msg) });
   const locks = new KeyedLock();
-  const deployDeps: DeployHandlerDeps = { home: opts.home, docker, db, journal, addresses: new AddressBook(db), backups: new BackupStore(db), edge: edgePort, httpPort: opts.edge.httpPort, secrets: SecretBox.open(opts.home), ...(opts.dns ? { dns: opts.dns } : {}) };
+  const deployDeps: DeployHandlerDeps = { home: opts.home, docker, db, journal, addresses: new AddressBook(db), backups: new BackupStore(db, feed), edge: edgePort, httpPort: opts.edge.httpPort, secrets: SecretBox.open(opts.home), ...(opts.dns ? { dns: opts.dns } : {}) };
   const schedule = startBackupSchedule(deployDeps, locks, (msg, fields) => log.info(fields ?? {}, msg));
   deployDeps.released = schedule.resync;
   const pipelineStore = new PipelineStore(db, feed);

@@ -1,6 +1,7 @@
 // Services, backups and restores of an app: the handlers of data-endpoints.
 // Backups and restores take the environment's deployment lock: a backup never
 // runs while a deployment changes what it reads.
+import { actorOf } from './auth.js';
 import type { Api } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
 import { backupDir } from '../backup/layout.js';
@@ -54,7 +55,7 @@ export function dataHandlers(deps: DeployHandlerDeps, locks: KeyedLock) {
     }
   };
   const backups: Handler<Api['backups']> = ({ params, query }) => deps.backups.list(params.app, query.env).map((b) => withPath(deps, b));
-  const restore: StreamHandler<Api['restore']> = async ({ params, body }, _ctx, emit) => {
+  const restore: StreamHandler<Api['restore']> = async ({ params, body }, ctx, emit) => {
     const { app } = params;
     const { send, flush } = orderedSender(emit);
     try {
@@ -64,7 +65,7 @@ export function dataHandlers(deps: DeployHandlerDeps, locks: KeyedLock) {
         send({ type: 'phase', name: 'restore', detail: `${app}/${body.env} from backup ${row.id} (${row.createdAt}, release ${row.release})` });
         const log = (line: string) => send({ type: 'log', line });
         const { backups: backupDeps } = releaseDeps(deps, log);
-        const out = await restoreRelease({ docker: deps.docker, journal: deps.journal, backups: backupDeps!, log }, app, body.env, row.id, (version) => releaseConfig(deps.db, app, body.env, version));
+        const out = await restoreRelease({ docker: deps.docker, journal: deps.journal, backups: backupDeps!, log, actor: actorOf(ctx.principal) }, app, body.env, row.id, (version) => releaseConfig(deps.db, app, body.env, version));
         send({ type: 'result', deploymentId: out.deploymentId, image: `${app}:${row.release}`, version: row.release, urls: [] });
       });
       send({ type: 'end' });

@@ -21,7 +21,7 @@ import { extractUpload } from './extract.js';
 import type { StreamHandler } from './handlers.js';
 import type { Pipelines } from '../pipeline/pipelines.js';
 import { orderedSender } from './ordered-sender.js';
-import { requireApp } from './auth.js';
+import { actorOf, requireApp } from './auth.js';
 
 export interface DeployHandlerDeps {
   home: string;
@@ -44,8 +44,9 @@ export function urlsOf(domains: readonly string[], httpPort: number): string[] {
 }
 
 /** What a deployment (deploy, rollback, restore) needs of the daemon, its output going to `log`. */
-export function releaseDeps(deps: DeployHandlerDeps, log: (line: string) => void): DeployDeps {
+export function releaseDeps(deps: DeployHandlerDeps, log: (line: string) => void, actor?: string): DeployDeps {
   return {
+    ...(actor ? { actor } : {}),
     docker: deps.docker,
     edge: deps.edge,
     journal: deps.journal,
@@ -84,7 +85,7 @@ export function deployHandler(deps: DeployHandlerDeps, pipelines: Pipelines): St
       // A missing secret stops the deployment before anything is queued or built.
       appSecrets(deps, config.app, config.secrets);
       const checkout = { dir: work, commit: query.commit ?? '', branch: query.branch ?? '', tags: query.tags ? query.tags.split(',') : [], dirty: query.commit ? query.dirty === '1' : true };
-      const [end] = await pipelines.submit({ trigger: 'cli', checkout, config, targets: [{ env, domains: environment.domains }], noWait: query.wait === '0', onEvent: send });
+      const [end] = await pipelines.submit({ trigger: 'cli', actor: actorOf(ctx.principal), checkout, config, targets: [{ env, domains: environment.domains }], noWait: query.wait === '0', onEvent: send });
       // A failure's reason is the line the user needs; a pipeline that never ran says why.
       if (end && end.status === 'failed') throw new UserError(end.reason ?? `pipeline ${end.id} failed`);
       if (end && end.status !== 'succeeded') throw new UserError(`pipeline ${end.id} ${end.status}${end.reason ? `: ${end.reason}` : ''}`);

@@ -19,7 +19,7 @@ export function releasesHandler(deps: HistoryDeps): Handler<Api['releases']> {
   return async ({ params, query }) => {
     const live = liveReleases(deps.db, params.app, query.env);
     const present = new Set((await deps.docker.listImages({ filters: { reference: [`${params.app}:*`] } })).flatMap((i) => i.RepoTags ?? []));
-    return live.map((r, i) => ({ version: r.version, image: r.image, commit: r.commit, branch: r.branch, deployedAt: r.deployedAt, current: i === 0, available: present.has(r.image) }));
+    return live.map((r, i) => ({ version: r.version, image: r.image, commit: r.commit, branch: r.branch, tags: r.tagsJson ? (JSON.parse(r.tagsJson) as string[]) : [], deployedAt: r.deployedAt, by: r.actor, current: i === 0, available: present.has(r.image) }));
   };
 }
 

@@ -6,7 +6,7 @@ import { ensureRepo } from '../git/repos.js';
 import { deliverDeletion, deliverPush, type DeliverDeps } from '../pipeline/deliver.js';
 import type { PipelineLogs } from '../pipeline/log.js';
 import type { Pipelines } from '../pipeline/pipelines.js';
-import { FINISHED, type PipelineStore } from '../state/pipelines.js';
+import { FINISHED, type PipelineRow, type PipelineStore } from '../state/pipelines.js';
 import type { Handlers } from './handlers.js';
 import { requireApp } from './auth.js';
 import { orderedSender } from './ordered-sender.js';
@@ -20,13 +20,27 @@ export interface PipelineHandlerDeps extends DeliverDeps {
   tcp: () => string | null;
 }
 
-type PipelineApi = Pick<Api, 'appsCreate' | 'remote' | 'pipelines' | 'pipelineCancel' | 'pipelineLogs' | 'previews' | 'previewRemove' | 'gitReceived'>;
+type PipelineApi = Pick<Api, 'appsCreate' | 'remote' | 'pipelines' | 'pipeline' | 'pipelineCancel' | 'pipelineLogs' | 'previews' | 'previewRemove' | 'gitReceived'>;
 
 const ZERO = /^0{40}$/;
 const hookPaths = (app: string): string[] => ['github', 'gitlab', 'gitea', 'generic'].map((p) => `/hooks/${p}/${app}`);
 const ms = (a: string, b: string | null): number | null => (b ? Date.parse(b) - Date.parse(a) : null);
 
 export function pipelineHandlers(deps: PipelineHandlerDeps): Handlers<PipelineApi> {
+  const view = (p: PipelineRow) => ({
+    id: p.id,
+    env: p.env,
+    trigger: p.trigger,
+    actor: p.actor,
+    branch: p.branch,
+    commit: p.commit,
+    status: p.status,
+    reason: p.reason,
+    deploymentId: p.deploymentId,
+    createdAt: p.createdAt,
+    finishedAt: p.finishedAt,
+    stages: deps.store.stages(p.id).map((s) => ({ stage: s.stage, status: s.status, ms: ms(s.startedAt, s.finishedAt) })),
+  });
   return {
     appsCreate: async ({ body }) => {
       await ensureRepo(deps.home, body.app);
@@ -39,20 +53,13 @@ export function pipelineHandlers(deps: PipelineHandlerDeps): Handlers<PipelineAp
       if (!g) throw new ApiError('not_found', `${params.app} is not connected to git: calma apps create ${params.app}`);
       return { app: g.app, gitPath: `/git/${g.app}.git`, hookPaths: hookPaths(g.app), repository: g.repository, tcp: deps.tcp() };
     },
-    pipelines: ({ params }) =>
-      deps.store.list(params.app).map((p) => ({
-        id: p.id,
-        env: p.env,
-        trigger: p.trigger,
-        branch: p.branch,
-        commit: p.commit,
-        status: p.status,
-        reason: p.reason,
-        deploymentId: p.deploymentId,
-        createdAt: p.createdAt,
-        finishedAt: p.finishedAt,
-        stages: deps.store.stages(p.id).map((s) => ({ stage: s.stage, status: s.status, ms: ms(s.startedAt, s.finishedAt) })),
-      })),
+    pipelines: ({ params }) => deps.store.list(params.app).map(view),
+    pipeline: ({ params }, ctx) => {
+      const row = deps.store.get(params.id);
+      if (!row) throw new ApiError('not_found', `no pipeline ${params.id}`);
+      requireApp(ctx.principal, row.app);
+      return { app: row.app, ...view(row) };
+    },
     pipelineCancel: ({ params }, ctx) => {
       const row = deps.store.get(params.id);
       if (row) requireApp(ctx.principal, row.app);

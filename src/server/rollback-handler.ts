@@ -2,6 +2,7 @@
 // in the environment is deployed again from its image and its own config, as
 // a full health-gated deployment; it works after a daemon restart because
 // both come from the state and the engine, not from memory.
+import { actorOf } from './auth.js';
 import type { Api } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
 import type { CalmaConfig } from '../config/schema.js';
@@ -13,7 +14,7 @@ import type { KeyedLock } from './keyed-lock.js';
 import { orderedSender } from './ordered-sender.js';
 
 export function rollbackHandler(deps: DeployHandlerDeps, locks: KeyedLock): StreamHandler<Api['rollback']> {
-  return async ({ params, body }, _ctx, emit) => {
+  return async ({ params, body }, ctx, emit) => {
     const { app } = params;
     const { env } = body;
     const { send, flush } = orderedSender(emit);
@@ -58,7 +59,7 @@ export function rollbackHandler(deps: DeployHandlerDeps, locks: KeyedLock): Stre
             secrets: appSecrets(deps, app, config.secrets),
             ...(body.withData && before ? { restoreBackup: before.id } : {}),
           },
-          releaseDeps(deps, (line) => send({ type: 'log', line })),
+          releaseDeps(deps, (line) => send({ type: 'log', line }), actorOf(ctx.principal)),
         );
         deps.released?.();
         send({ type: 'result', deploymentId: out.deploymentId, image: target.image, version: target.version, urls: urlsOf(config.environments[env]?.domains ?? [], deps.httpPort) });

@@ -1,5 +1,6 @@
 // The index of backups (the files themselves are under $CALMA_HOME/backups).
 import type { Db } from './db.js';
+import type { StateFeed } from './feed.js';
 
 export interface BackupRow {
   id: string;
@@ -18,12 +19,16 @@ export interface BackupRow {
 const COLUMNS = `id, app, env, release, kind, created_at AS createdAt, bytes, duration_ms AS durationMs, verified_at AS verifiedAt, verify_error AS verifyError`;
 
 export class BackupStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly feed?: StateFeed,
+  ) {}
 
   add(b: Omit<BackupRow, 'verifyError'>): void {
     this.db
       .prepare('INSERT INTO backups (id, app, env, release, kind, created_at, bytes, duration_ms, verified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(b.id, b.app, b.env, b.release, b.kind, b.createdAt, b.bytes, b.durationMs, b.verifiedAt);
+    this.feed?.backup({ app: b.app, env: b.env, id: b.id, status: 'taken' });
   }
 
   get(app: string, id: string): BackupRow | undefined {
@@ -41,7 +46,9 @@ export class BackupStore {
   }
 
   remove(id: string): void {
+    const row = this.feed && (this.db.prepare('SELECT app, env FROM backups WHERE id = ?').get(id) as { app: string; env: string } | undefined);
     this.db.prepare('DELETE FROM backups WHERE id = ?').run(id);
+    if (row) this.feed!.backup({ ...row, id, status: 'removed' });
   }
 
   /** Which backup a deployment took before it acted (for the data-safe rollback). */

@@ -1,5 +1,6 @@
 // The index of certificates (the PEM files are under $CALMA_HOME/certs).
 import type { Db } from './db.js';
+import type { StateFeed } from './feed.js';
 
 export interface CertRow {
   app: string;
@@ -26,7 +27,10 @@ const COLUMNS = `app, env, source, names, serial, issuer, not_before AS notBefor
 const parse = (r: Raw): CertRow => ({ ...r, names: JSON.parse(r.names) as string[] });
 
 export class CertStore {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly feed?: StateFeed,
+  ) {}
 
   get(app: string, env: string): CertRow | undefined {
     const r = this.db.prepare(`SELECT ${COLUMNS} FROM certs WHERE app = ? AND env = ?`).get(app, env) as Raw | undefined;
@@ -49,6 +53,7 @@ export class CertStore {
            not_before = excluded.not_before, not_after = excluded.not_after, last_attempt_at = excluded.last_attempt_at, last_error = NULL, failures = 0, next_attempt_at = NULL`,
       )
       .run(app, env, c.source, JSON.stringify(c.names), c.serial, c.issuer, c.notBefore, c.notAfter, now);
+    this.feed?.cert({ app, env, status: 'installed' });
   }
 
   /** An attempt that failed: kept with the certificate in place (if any), retried after `next`. */
@@ -61,10 +66,11 @@ export class CertStore {
            next_attempt_at = excluded.next_attempt_at`,
       )
       .run(app, env, JSON.stringify(names), now, error, next.toISOString());
+    this.feed?.cert({ app, env, status: 'failed' });
   }
 
   remove(app: string, env?: string): void {
     if (env === undefined) this.db.prepare('DELETE FROM certs WHERE app = ?').run(app);
-    else this.db.prepare('DELETE FROM certs WHERE app = ? AND env = ?').run(app, env);
+    else if (this.db.prepare('DELETE FROM certs WHERE app = ? AND env = ?').run(app, env).changes > 0) this.feed?.cert({ app, env, status: 'removed' });
   }
 }

@@ -28,6 +28,14 @@ export class StateFeed {
     this.publish({ type: 'preview', ...e, at: new Date().toISOString() });
   }
 
+  backup(e: Change<'backup'>): void {
+    this.publish({ type: 'backup', ...e, at: new Date().toISOString() });
+  }
+
+  cert(e: Change<'cert'>): void {
+    this.publish({ type: 'cert', ...e, at: new Date().toISOString() });
+  }
+
   /** Calls `listener` for every change until the returned function is called. */
   subscribe(listener: (e: StateEvent) => void): () => void {
     this.emitter.on('change', listener);

@@ -10,8 +10,11 @@ export interface ReleaseRow {
   commit: string;
   branch: string;
   configJson: string;
-  /** When it last went live (its latest succeeded deployment). */
+  /** The git tags on its commit, as JSON, when it came from git. */
+  tagsJson: string | null;
+  /** When it last went live (its latest succeeded deployment), and who asked for that. */
   deployedAt: string;
+  actor: string | null;
 }
 
 export interface DeploymentRow {
@@ -21,6 +24,8 @@ export interface DeploymentRow {
   status: string;
   reason: string | null;
   version: string;
+  /** Who asked for it: a user, a token, a git push; null before this was recorded. */
+  by: string | null;
   startedAt: string;
   finishedAt: string | null;
 }
@@ -29,7 +34,8 @@ export interface DeploymentRow {
 export function liveReleases(db: Db, app: string, env: string): ReleaseRow[] {
   return db
     .prepare(
-      `SELECT r.id, r.version, r.image, r.commit_sha AS "commit", r.branch, r.config_json AS configJson, MAX(d.finished_at) AS deployedAt
+      `SELECT r.id, r.version, r.image, r.commit_sha AS "commit", r.branch, r.config_json AS configJson, r.tags AS tagsJson, MAX(d.finished_at) AS deployedAt,
+         (SELECT d2.actor FROM deployments d2 WHERE d2.release_id = r.id AND d2.status = 'succeeded' ORDER BY d2.finished_at DESC LIMIT 1) AS actor
        FROM releases r JOIN deployments d ON d.release_id = r.id AND d.status = 'succeeded'
        WHERE r.app = ? AND r.env = ?
        GROUP BY r.id ORDER BY deployedAt DESC`,
@@ -40,7 +46,7 @@ export function liveReleases(db: Db, app: string, env: string): ReleaseRow[] {
 export function deploymentsOf(db: Db, app: string, env: string | undefined, limit = 50): DeploymentRow[] {
   return db
     .prepare(
-      `SELECT d.id, d.env, d.kind, d.status, d.reason, r.version, d.started_at AS startedAt, d.finished_at AS finishedAt
+      `SELECT d.id, d.env, d.kind, d.status, d.reason, r.version, d.actor AS "by", d.started_at AS startedAt, d.finished_at AS finishedAt
        FROM deployments d JOIN releases r ON r.id = d.release_id
        WHERE d.app = ? AND (? IS NULL OR d.env = ?)
        ORDER BY d.started_at DESC LIMIT ?`,

@@ -16,6 +16,8 @@ export interface ReleaseRecord {
   commit: string;
   branch: string;
   configJson: string;
+  /** The git tags on the commit, when it came from git. */
+  tags?: readonly string[] | undefined;
 }
 
 const now = (): string => new Date().toISOString();
@@ -29,16 +31,16 @@ export class Journal {
   recordRelease(r: ReleaseRecord): void {
     this.db
       .prepare(
-        `INSERT INTO releases (id, app, env, image, version, commit_sha, branch, config_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET image = excluded.image, config_json = excluded.config_json`,
+        `INSERT INTO releases (id, app, env, image, version, commit_sha, branch, config_json, created_at, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET image = excluded.image, config_json = excluded.config_json, tags = COALESCE(excluded.tags, releases.tags)`,
       )
-      .run(r.id, r.app, r.env, r.image, r.version, r.commit, r.branch, r.configJson, now());
+      .run(r.id, r.app, r.env, r.image, r.version, r.commit, r.branch, r.configJson, now(), r.tags ? JSON.stringify(r.tags) : null);
   }
 
-  startDeployment(d: { id: string; app: string; env: string; releaseId: string; previousReleaseId: string | undefined; kind: 'deploy' | 'rollback' | 'restore' }): void {
+  startDeployment(d: { id: string; app: string; env: string; releaseId: string; previousReleaseId: string | undefined; kind: 'deploy' | 'rollback' | 'restore'; actor?: string | undefined }): void {
     this.db
-      .prepare("INSERT INTO deployments (id, app, env, release_id, previous_release_id, kind, status, started_at) VALUES (?, ?, ?, ?, ?, ?, 'running', ?)")
-      .run(d.id, d.app, d.env, d.releaseId, d.previousReleaseId ?? null, d.kind, now());
+      .prepare("INSERT INTO deployments (id, app, env, release_id, previous_release_id, kind, status, started_at, actor) VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)")
+      .run(d.id, d.app, d.env, d.releaseId, d.previousReleaseId ?? null, d.kind, now(), d.actor ?? null);
     this.feed?.deployment({ app: d.app, env: d.env, id: d.id, kind: d.kind, status: 'running' });
   }
 

@@ -166,5 +166,6 @@ export const migrations: readonly string[] = [
    );
    ALTER TABLE tokens ADD COLUMN expires_at TEXT;
    ALTER TABLE deployments ADD COLUMN actor TEXT;
-   ALTER TABLE pipelines ADD COLUMN actor TEXT;`,
+   ALTER TABLE pipelines ADD COLUMN actor TEXT;
+   ALTER TABLE releases ADD COLUMN tags TEXT;`,
 ];

@@ -12,6 +12,7 @@ export interface PipelineRow {
   app: string;
   env: string;
   trigger: PipelineTrigger;
+  actor: string | null;
   branch: string;
   commit: string;
   status: PipelineStatus;
@@ -30,7 +31,7 @@ export interface StageRow {
 }
 
 const now = (): string => new Date().toISOString();
-const COLUMNS = `id, app, env, trigger, branch, commit_sha AS "commit", status, reason, deployment_id AS deploymentId,
+const COLUMNS = `id, app, env, trigger, actor, branch, commit_sha AS "commit", status, reason, deployment_id AS deploymentId,
   created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt`;
 
 /** A fresh pipeline id: `p` and a time-sortable base-36 stamp. */
@@ -46,10 +47,10 @@ export class PipelineStore {
     private readonly feed?: StateFeed,
   ) {}
 
-  create(p: { id: string; app: string; env: string; trigger: PipelineTrigger; branch: string; commit: string }): void {
+  create(p: { id: string; app: string; env: string; trigger: PipelineTrigger; actor: string; branch: string; commit: string }): void {
     this.db
-      .prepare("INSERT INTO pipelines (id, app, env, trigger, branch, commit_sha, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?)")
-      .run(p.id, p.app, p.env, p.trigger, p.branch, p.commit, now());
+      .prepare("INSERT INTO pipelines (id, app, env, trigger, actor, branch, commit_sha, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)")
+      .run(p.id, p.app, p.env, p.trigger, p.actor, p.branch, p.commit, now());
     this.feed?.pipeline({ app: p.app, env: p.env, id: p.id, status: 'queued' });
   }
 
