@@ -31,6 +31,7 @@ export const routes = {
   certs: { method: 'GET', path: '/v1/certs' },
   certsRenew: { method: 'POST', path: '/v1/apps/:app/certs/:env/renew' },
   pipelines: { method: 'GET', path: '/v1/apps/:app/pipelines' },
+  pipeline: { method: 'GET', path: '/v1/pipelines/:id' },
   pipelineLogs: { method: 'GET', path: '/v1/pipelines/:id/logs' },
   pipelineCancel: { method: 'POST', path: '/v1/pipelines/:id/cancel' },
   previews: { method: 'GET', path: '/v1/apps/:app/previews' },

@@ -42,12 +42,17 @@ export const size = z
     return bytes;
   });
 
+/** The app name of the daemon's own route on the edge (`calma server --domain`). */
+export const DAEMON_ROUTE_APP = 'calma';
+
 /** An argv array, never a shell string: nothing a user writes is ever parsed by a shell. */
 export const command = z.array(z.string(), { error: expecting('a list of arguments like ["./app", "serve"]') }).min(1);
 
 export const appName = z
   .string({ error: expecting('an app name like "shop" (lowercase letters, digits, hyphens; at most 40)') })
-  .regex(APP_NAME_PATTERN);
+  .regex(APP_NAME_PATTERN)
+  // The daemon's own dashboard route on the edge goes by this name.
+  .refine((s) => s !== DAEMON_ROUTE_APP, { error: `"${DAEMON_ROUTE_APP}" is reserved for calma's own dashboard: choose another app name` });
 
 /** Service and environment names: they become parts of container and host names. */
 export const dnsLabel = z

@@ -40,6 +40,8 @@ export async function buildApp<A extends Record<string, Endpoint>>(opts: AppOpti
     logController: new LogController({ disableRequestLogging: true }),
     // Idle keep-alive connections must not hold close() (and so shutdown) open.
     forceCloseConnections: 'idle',
+    // Behind the edge (calma server --domain) the client's address is in X-Forwarded-For, as nginx on loopback appends it.
+    trustProxy: ['127.0.0.1', '::1'],
   });
   app.decorateRequest('principal', null);
   await app.register(fastifyCookie);

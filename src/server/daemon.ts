@@ -41,6 +41,7 @@ import { Users } from '../state/users.js';
 import { Sessions } from '../state/sessions.js';
 import { LoginLimiter } from './login-limit.js';
 import { dashboardDir, registerDashboard } from './dashboard-routes.js';
+import { daemonRoute } from './daemon-route.js';
 import type { Logger } from './log.js';
 import { createHandlers } from './routes.js';
 import { alreadyRunning, claimSocketPath, listenPrivately } from './socket.js';
@@ -52,6 +53,8 @@ export interface DaemonOptions {
   socketPath?: string;
   /** Also serve the API on TCP; port 0 picks a free one (see `Daemon.tcp`). */
   listen?: { host: string; port: number };
+  /** A host name the edge routes to the TCP listener (needs `listen`). */
+  domain?: string;
   log: Logger;
   /** How long close() lets in-flight requests finish before cutting them. */
   closeGraceMs?: number;
@@ -169,6 +172,10 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     socketOpen = true;
     const tcp = opts.listen ? await listenTcp(await make('tcp'), opts.listen) : undefined;
     if (tcp) tcpAddress = `${tcp.host}:${tcp.port}`;
+    if (tcp && opts.domain) {
+      await edgePort.apply(daemonRoute(opts.domain, tcp, certs !== undefined));
+      log.info({ domain: opts.domain, https: certs !== undefined }, 'dashboard routed through the edge');
+    }
     log.info({ socket: socketPath, tcp: tcp ? `${tcp.host}:${tcp.port}` : undefined, version: calmaVersion }, 'daemon started');
     return { socketPath, ...(tcp ? { tcp } : {}), close };
   } catch (e) {

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import http from 'node:http';
 import Database from 'better-sqlite3';
 import { api } from '../../src/api/contract.js';
 import { freePort, tempHome } from '../support/server-helpers.js';
@@ -21,13 +22,13 @@ interface Call {
   accept?: string;
 }
 
-async function withDaemon(fn: (d: { url: string; env: NodeJS.ProcessEnv; home: string; server: RunningServer }) => Promise<void>): Promise<void> {
+async function withDaemon(fn: (d: { url: string; env: NodeJS.ProcessEnv; home: string; server: RunningServer; httpPort: number }) => Promise<void>, extra: string[] = []): Promise<void> {
   const { home, cleanup } = tempHome();
   const env = { CALMA_HOME: home };
   const port = await freePort();
-  const { server } = await startAppDaemon(env, ['--listen', `127.0.0.1:${port}`]);
+  const { server, httpPort } = await startAppDaemon(env, ['--listen', `127.0.0.1:${port}`, ...extra]);
   try {
-    await fn({ url: `http://127.0.0.1:${port}`, env, home, server });
+    await fn({ url: `http://127.0.0.1:${port}`, env, home, server, httpPort });
   } finally {
     await server.stop();
     cleanup();
@@ -220,3 +221,32 @@ test('a secret set through the API never appears in a response, a log line or th
     assert.match(first, /^data: \{"type":"hello","at":"20/);
     ac.abort();
   }));
+
+test('calma server --domain puts the dashboard and the API behind the edge, as locked as on the listener', () =>
+  withDaemon(
+    async ({ env, httpPort }) => {
+      const viaEdge = (path: string, init: { method?: string; body?: unknown; from?: string } = {}) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const payload = init.body === undefined ? undefined : JSON.stringify(init.body);
+          const req = http.request(
+            { host: '127.0.0.1', port: httpPort, path, method: init.method ?? 'GET', headers: { host: 'dash.calma.test', ...(payload ? { 'content-type': 'application/json' } : {}) } },
+            (res) => {
+              let body = '';
+              res.on('data', (d: Buffer) => (body += d.toString()));
+              res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+            },
+          );
+          req.on('error', reject);
+          req.end(payload);
+        });
+      const page = await viaEdge('/');
+      assert.equal(page.status, 200);
+      assert.match(page.body, /<div id="app"|<script type="module"/);
+      assert.equal((await viaEdge('/v1/health')).status, 200);
+      assert.equal((await viaEdge('/v1/status')).status, 401, 'the API behind the edge is as locked as on the listener');
+      assert.equal((await calma(['users', 'add', 'bo', '--password-stdin'], { env, input: 'a long enough password' })).code, 0);
+      const login = await viaEdge('/v1/session', { method: 'POST', body: { user: 'bo', password: 'a long enough password' } });
+      assert.equal(login.status, 200, login.body);
+    },
+    ['--domain', 'dash.calma.test'],
+  ));

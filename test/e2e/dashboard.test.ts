@@ -2,7 +2,9 @@
 // on loopback: log in; see production and a preview; a deploy started from
 // the CLI shows up in the open page, its log streams while it runs and its
 // state turns green; a rollback from the button brings the previous release
-// back, checked through the edge; no console errors; a screenshot of every
+// back, checked through the edge; releases and deployments name who made them
+// (git push, the CLI over the socket, the user in the dashboard) and the git
+// tags; no console errors; a screenshot of every
 // page at desktop width and at 360 px under test-artifacts/dashboard/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -131,6 +133,7 @@ describe('the dashboard in a browser', () => {
     await open(`#/apps/${app}/production`);
     const before = await page.locator('tr[data-pipeline]').count();
     commitVersion('v2');
+    dir.git('tag', 'v2.0.0');
     const deploy = spawn(process.execPath, [cliEntry, 'deploy', dir.dir], { env: { ...process.env, ...env }, stdio: 'ignore' });
     const deployed = new Promise<number | null>((r) => deploy.once('exit', r));
 
@@ -146,6 +149,7 @@ describe('the dashboard in a browser', () => {
     await log.filter({ hasText: 'migrating v2' }).waitFor({ timeout: 60_000 });
     assert.doesNotMatch(await log.innerText(), /migrated v2/, 'the first line came before the pipeline was over');
     assert.equal(await page.locator('h1 [data-status]').getAttribute('data-status'), 'running');
+    assert.match(await page.locator('dl.facts').innerText(), /By\s+local/i, 'the CLI over the socket started it');
     await screenshotBoth(page, shots, 'pipeline-running');
 
     // …and the state turns green without a reload.
@@ -165,7 +169,12 @@ describe('the dashboard in a browser', () => {
     const previous = releases.nth(1);
     const previousVersion = await previous.getAttribute('data-release');
     assert.ok(previousVersion);
-    await page.locator('[data-deployment]').first().waitFor();
+    // Who put each release live: the CLI deploy over the socket (with its git tag), the git push before it.
+    await releases.first().locator('[data-by]', { hasText: 'local' }).waitFor();
+    assert.equal(await releases.first().locator('[data-by]').innerText(), 'local');
+    assert.match(await releases.first().innerText(), /v2\.0\.0/);
+    assert.equal(await previous.locator('[data-by]').innerText(), 'git push');
+    assert.equal(await page.locator('[data-deployment]').first().locator('[data-by]').innerText(), 'local');
     await screenshotBoth(page, shots, 'environment');
 
     const rollbackButton = previous.getByRole('button', { name: /Roll back/ });
@@ -187,6 +196,11 @@ describe('the dashboard in a browser', () => {
     // The page follows: the rolled-back release is current, the serving version is v1's.
     await page.locator(`tr[data-release="${previousVersion}"].current`).waitFor({ timeout: 15_000 });
     assert.equal(await page.getByTestId('serving-version').innerText(), previousVersion);
+    // The rollback names the dashboard's user, on its deployment and on the release it put live.
+    const rolledBack = page.locator('[data-deployment]').first();
+    await rolledBack.locator('[data-by]', { hasText: `user ${user}` }).waitFor({ timeout: 15_000 });
+    assert.match(await rolledBack.innerText(), /^rollback/i);
+    assert.equal(await page.locator(`tr[data-release="${previousVersion}"] [data-by]`).innerText(), `user ${user}`);
     await screenshotBoth(page, shots, 'environment-rolled-back');
   });
 

@@ -1,11 +1,13 @@
 // One environment of an app: what serves it now, its pipelines, the releases
 // it went through (roll back to one), its deployments step by step, its
-// backups (restore one) and its certificate.
+// backups (restore one) and its certificate. Releases and deployments name who
+// made them (a user, a token, a git push, the local CLI).
 import { useState } from 'preact/hooks';
 import { call, can, stream, type Out, type Session } from '../api.js';
 import { ActionPanel, lineOf, useAction } from '../action.js';
 import { Ago, Badge, Confirm, ErrorLine, Head, Load, Loading, Section } from '../components.js';
 import { useData, useTick } from '../data.js';
+import type { StateEvent } from '../live.js';
 import { between, bytes, duration, shortSha, when } from '../format.js';
 import { href } from '../router.js';
 import { Health, Urls } from './apps.js';
@@ -19,13 +21,19 @@ type PipelineRow = Out<'pipelines'>[number];
 
 export function Environment({ app, env, session }: { app: string; env: string; session: Session }) {
   const key = `${app}/${env}`;
-  const mine = (e: { type: string; app?: string }): boolean => e.app === app;
-  const status = useData(() => call('status', {}).then((rows) => ({ row: rows.find((r) => r.app === app && r.env === env) })), key, mine);
-  const releases = useData(() => call('releases', { params: { app }, query: { env } }), key, mine);
-  const deployments = useData(() => call('deployments', { params: { app }, query: { env } }), key, mine);
-  const pipelines = useData(() => call('pipelines', { params: { app } }).then((ps) => ps.filter((p) => p.env === env)), key, mine);
-  const backups = useData(() => call('backups', { params: { app }, query: { env } }), key, mine);
-  const certs = useData(() => call('certs', { query: { app } }).then((cs) => cs.filter((c) => c.env === env)), key, mine);
+  // Each list is refetched on the live events of this environment that change it.
+  const on =
+    (...types: Array<StateEvent['type']>) =>
+    (e: StateEvent): boolean =>
+      'app' in e && e.app === app && e.env === env && types.includes(e.type);
+  const status = useData(() => call('status', {}).then((rows) => ({ row: rows.find((r) => r.app === app && r.env === env) })), key, on('deployment', 'preview', 'cert'));
+  const releases = useData(() => call('releases', { params: { app }, query: { env } }), key, on('deployment'));
+  const deployments = useData(() => call('deployments', { params: { app }, query: { env } }), key, on('deployment'));
+  const pipelines = useData(() => call('pipelines', { params: { app } }).then((ps) => ps.filter((p) => p.env === env)), key, on('pipeline', 'deployment'));
+  // A backup's verification has no event of its own: it ends before the deployment that took the backup does.
+  const backups = useData(() => call('backups', { params: { app }, query: { env } }), key, on('backup', 'deployment'));
+  const certs = useData(() => call('certs', { query: { app } }).then((cs) => cs.filter((c) => c.env === env)), key, on('cert'));
+  const who = whoOf(deployments.data ?? [], pipelines.data ?? []);
   const reloadAll = (): void => [status, releases, deployments, pipelines, backups, certs].forEach((d) => d.reload());
   const action = useAction(reloadAll);
   const [rollbackTo, setRollbackTo] = useState<Release>();
@@ -101,13 +109,13 @@ export function Environment({ app, env, session }: { app: string; env: string; s
 
       <Section title="Releases">
         <Load state={releases} what="releases">
-          {(rows) => <Releases rows={rows} canRollback={mayDeploy && !action.busy} onRollback={setRollbackTo} />}
+          {(rows) => <Releases rows={rows} who={who} canRollback={mayDeploy && !action.busy} onRollback={setRollbackTo} />}
         </Load>
       </Section>
 
       <Section title="Deployments">
         <Load state={deployments} what="deployments">
-          {(rows) => <Deployments app={app} rows={rows.slice(0, 20)} pipelines={pipelines.data ?? []} />}
+          {(rows) => <Deployments app={app} rows={rows.slice(0, 20)} pipelines={pipelines.data ?? []} who={who} />}
         </Load>
       </Section>
 
@@ -144,16 +152,53 @@ export function Environment({ app, env, session }: { app: string; env: string; s
   );
 }
 
-function Releases({ rows, canRollback, onRollback }: { rows: readonly Release[]; canRollback: boolean; onRollback: (r: Release) => void }) {
+interface Who {
+  deployment: (d: Deployment) => string | null;
+  release: (r: Release) => string | null;
+}
+
+/**
+ * Who made a deployment or put a release live. A deployment run by a pipeline
+ * may not carry its actor (the daemon records it on the pipeline): the
+ * pipeline that links to it says who started it.
+ */
+function whoOf(deployments: readonly Deployment[], pipelines: readonly PipelineRow[]): Who {
+  const byDeployment = new Map(pipelines.filter((p) => p.deploymentId).map((p) => [p.deploymentId!, p.actor]));
+  const deployment = (d: Deployment): string | null => d.by ?? byDeployment.get(d.id) ?? null;
+  return {
+    deployment,
+    release: (r) => {
+      if (r.by) return r.by;
+      // Deployments come newest first: the latest that put this release live.
+      const d = deployments.find((x) => x.version === r.version && x.status === 'succeeded');
+      return d ? deployment(d) : null;
+    },
+  };
+}
+
+function Tags({ tags }: { tags: readonly string[] }) {
+  if (tags.length === 0) return null;
+  return (
+    <span class="tags" aria-label="git tags">
+      {tags.map((t) => (
+        <code key={t} class="tag">
+          {t}
+        </code>
+      ))}
+    </span>
+  );
+}
+
+function Releases({ rows, who, canRollback, onRollback }: { rows: readonly Release[]; who: Who; canRollback: boolean; onRollback: (r: Release) => void }) {
   if (rows.length === 0) return <p class="muted">No release has gone live here yet.</p>;
   return (
     <table class="rows">
-      <Head cols={['Release', 'Commit', 'Branch', 'Deployed', '']} />
+      <Head cols={['Release', 'Commit', 'Branch', 'Deployed', 'By', '']} />
       <tbody>
         {rows.map((r) => (
           <tr key={r.version} class={r.current ? 'current' : undefined} data-release={r.version}>
             <th scope="row" data-label="Release">
-              <code>{r.version}</code> {r.current && <Badge status="live" label="current" />}
+              <code>{r.version}</code> <Tags tags={r.tags} /> {r.current && <Badge status="live" label="current" />}
             </th>
             <td data-label="Commit">
               <code title={r.commit}>{shortSha(r.commit) || '—'}</code>
@@ -161,6 +206,9 @@ function Releases({ rows, canRollback, onRollback }: { rows: readonly Release[];
             <td data-label="Branch">{r.branch || '—'}</td>
             <td data-label="Deployed">
               <Ago at={r.deployedAt} />
+            </td>
+            <td data-label="By" data-by>
+              {who.release(r) ?? '—'}
             </td>
             <td data-label="Action">
               {!r.current &&
@@ -181,13 +229,14 @@ function Releases({ rows, canRollback, onRollback }: { rows: readonly Release[];
   );
 }
 
-function Deployments({ app, rows, pipelines }: { app: string; rows: readonly Deployment[]; pipelines: readonly PipelineRow[] }) {
+function Deployments({ app, rows, pipelines, who }: { app: string; rows: readonly Deployment[]; pipelines: readonly PipelineRow[]; who: Who }) {
   if (rows.length === 0) return <p class="muted">No deployment yet.</p>;
   const byDeployment = new Map(pipelines.filter((p) => p.deploymentId).map((p) => [p.deploymentId!, p]));
   return (
     <ul class="deployments">
       {rows.map((d) => {
         const p = byDeployment.get(d.id);
+        const by = who.deployment(d);
         return (
           <li key={d.id} class="card" data-deployment={d.id}>
             <div class="section-head">
@@ -200,6 +249,12 @@ function Deployments({ app, rows, pipelines }: { app: string; rows: readonly Dep
             </div>
             <p class="muted small">
               <code>{d.id}</code>
+              {by && (
+                <>
+                  {' '}
+                  · by <span data-by>{by}</span>
+                </>
+              )}
               {p && (
                 <>
                   {' '}

@@ -1,7 +1,7 @@
 // One pipeline run: its stages with status and timing, and its full log,
 // streamed live over Server-Sent Events while it runs.
 import { useEffect, useState } from 'preact/hooks';
-import { call, can, follow, messageOf, type Out, type Session } from '../api.js';
+import { ApiFailure, call, can, follow, messageOf, type Out, type Session } from '../api.js';
 import { Ago, Badge, ErrorLine, Head, Loading, LogView, Section } from '../components.js';
 import { useData, useTick } from '../data.js';
 import { between, duration, shortSha } from '../format.js';
@@ -17,7 +17,7 @@ export function PipelineRows({ app, rows }: { app: string; rows: readonly Pipeli
   if (rows.length === 0) return <p class="muted">No pipeline yet.</p>;
   return (
     <table class="rows">
-      <Head cols={['Pipeline', 'Status', 'Trigger', 'Commit', 'Started', 'Took']} />
+      <Head cols={['Pipeline', 'Status', 'Trigger', 'By', 'Commit', 'Started', 'Took']} />
       <tbody>
         {rows.map((p) => (
           <tr key={p.id} data-pipeline={p.id}>
@@ -31,6 +31,7 @@ export function PipelineRows({ app, rows }: { app: string; rows: readonly Pipeli
               {p.trigger}
               {p.branch ? ` · ${p.branch}` : ''}
             </td>
+            <td data-label="By">{p.actor ?? '—'}</td>
             <td data-label="Commit">
               <code title={p.commit}>{shortSha(p.commit) || '—'}</code>
             </td>
@@ -94,15 +95,24 @@ function useLog(id: string, onStage: () => void) {
   return { lines, ended, error };
 }
 
-export function Pipeline({ app, id, session }: { app: string; id: string; session: Session }) {
+export function Pipeline({ app: appOfLink, id, session }: { app: string; id: string; session: Session }) {
+  // Fetched by its id, so a pipeline no longer among the app's recent ones is found too; a 404 says it does not exist.
   const pipelines = useData(
-    () => call('pipelines', { params: { app } }).then((ps) => ({ p: ps.find((x) => x.id === id) })),
-    `${app}/${id}`,
+    () =>
+      call('pipeline', { params: { id } }).then(
+        (p) => ({ p }),
+        (e: unknown) => {
+          if (e instanceof ApiFailure && e.status === 404) return { p: undefined };
+          throw e;
+        },
+      ),
+    id,
     (e) => e.type === 'pipeline' && e.id === id,
   );
   const log = useLog(id, pipelines.reload);
   const [cancelError, setCancelError] = useState<string>();
   const p = pipelines.data?.p;
+  const app = p?.app ?? appOfLink;
   useTick(1000);
   const running = p !== undefined && !finished.has(p.status);
 
@@ -127,7 +137,7 @@ export function Pipeline({ app, id, session }: { app: string; id: string; sessio
       </h1>
       <ErrorLine message={pipelines.error} />
       {!pipelines.data && !pipelines.error && <Loading what="pipeline" />}
-      {pipelines.data && !p && <p class="muted">No pipeline {id} among the recent ones of {app}.</p>}
+      {pipelines.data && !p && <p class="muted">There is no pipeline {id}.</p>}
       {p && (
         <>
           <dl class="facts">
@@ -140,6 +150,10 @@ export function Pipeline({ app, id, session }: { app: string; id: string; sessio
             <div>
               <dt>Trigger</dt>
               <dd>{p.trigger}</dd>
+            </div>
+            <div>
+              <dt>By</dt>
+              <dd>{p.actor ?? '—'}</dd>
             </div>
             <div>
               <dt>Branch</dt>

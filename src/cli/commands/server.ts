@@ -6,7 +6,7 @@ import { InvalidArgumentError, type Command, type Option } from 'commander';
 import { join } from 'node:path';
 import { api, scopes, type Scope } from '../../api/contract.js';
 import { UserError } from '../../errors.js';
-import { isAppName } from '../../config/names.js';
+import { isAppName, isHostName } from '../../config/names.js';
 import { tokenTable } from './access.js';
 import { createToken, listTokens, revokeToken } from '../../server/tokens.js';
 import { openDb } from '../../state/db.js';
@@ -16,6 +16,7 @@ import { globalOptions, printJson } from '../context.js';
 
 interface ServerOptions {
   listen?: { host: string; port: number };
+  domain?: string;
   httpPort: number;
   httpsPort: number;
   edgeAddress: string;
@@ -31,6 +32,7 @@ export function registerServer(program: Command): void {
     .command('server')
     .description('run the calma daemon in the foreground (API on a unix socket, optionally TCP) until SIGTERM or Ctrl-C')
     .option('--listen <host:port>', 'also serve the API on TCP (the dashboard, and the API with a token from `calma tokens create` or a user from `calma users add`)', parseHostPort)
+    .option('--domain <host>', 'serve the dashboard and API through the edge at this host name (HTTPS with the --acme-* settings); needs --listen')
     .option('--http-port <n>', 'the port of the HTTP edge', parsePort, 80)
     .option('--https-port <n>', 'the port of the HTTPS edge', parsePort, 443)
     .option('--edge-address <ip>', 'the address the edge listens on', '0.0.0.0')
@@ -83,7 +85,9 @@ async function runServer(opts: ServerOptions): Promise<void> {
   const edge = { prefix: join(home, 'edge'), httpPort: opts.httpPort, httpsPort: opts.httpsPort, bindAddress: opts.edgeAddress };
   const { acmeSettings } = await import('../../tls/settings.js');
   const acme = acmeSettings(opts);
-  const daemon = await startDaemon({ home, log, edge, acme, ...(opts.listen ? { listen: opts.listen } : {}), ...(opts.appDns ? { dns: opts.appDns } : {}) });
+  if (opts.domain !== undefined && !opts.listen) throw new UserError('--domain needs --listen: the edge routes the domain to that address (e.g. --listen 127.0.0.1:7070)');
+  if (opts.domain !== undefined && !isHostName(opts.domain)) throw new UserError(`--domain: "${opts.domain}" is not a host name`);
+  const daemon = await startDaemon({ home, log, edge, acme, ...(opts.listen ? { listen: opts.listen } : {}), ...(opts.domain ? { domain: opts.domain } : {}), ...(opts.appDns ? { dns: opts.appDns } : {}) });
   // `once`: a second Ctrl-C during shutdown gets Node's default behaviour and ends the process at once.
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', resolve);
