@@ -23,7 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ensure_packages git busybox-static docker-registry nginx ca-certificates python3 make g++ pebble
+ensure_packages git busybox-static docker-registry nginx ca-certificates python3 make g++ pebble chromium
 ensure_docker
 build_calma
 ensure_base_image
