@@ -25,16 +25,24 @@ export function useData<T>(load: () => Promise<T>, key: string, affects: (e: Sta
 
   const reload = useCallback(() => {
     const mine = ++generation.current;
-    loadRef.current().then(
-      (d) => {
-        if (mine !== generation.current) return;
-        setData(d);
-        setError(undefined);
-      },
-      (e: unknown) => {
-        if (mine === generation.current) setError(messageOf(e));
-      },
-    );
+    const attempt = (retries: number): void => {
+      loadRef.current().then(
+        (d) => {
+          if (mine !== generation.current) return;
+          setData(d);
+          setError(undefined);
+        },
+        (e: unknown) => {
+          if (mine !== generation.current) return;
+          // A request the browser gave up on (fetch throws a TypeError: the host's
+          // network changed under it, the daemon was restarting) is tried once more
+          // before the page shows the error.
+          if (e instanceof TypeError && retries > 0) setTimeout(() => mine === generation.current && attempt(retries - 1), 1000);
+          else setError(messageOf(e));
+        },
+      );
+    };
+    attempt(1);
   }, []);
 
   useEffect(() => {

@@ -41,10 +41,12 @@ export class PipelineLogs {
     this.secrets.set(id, [...(this.secrets.get(id) ?? []), ...values]);
   }
 
-  append(id: string, line: string): void {
+  /** Appends a line with the secret values blanked, and returns it so (for whoever else shows it). */
+  append(id: string, line: string): string {
     const safe = redact(line, this.secrets.get(id) ?? []);
     appendFileSync(pipelineLogFile(this.home, id), `${safe}\n`, { mode: 0o600 });
     for (const l of this.listeners.get(id) ?? []) l.line(safe);
+    return safe;
   }
 
   /** The lines so far; with a listener, each new one until the run ends (or `stop` is called). */

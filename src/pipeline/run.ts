@@ -48,10 +48,8 @@ export interface RunDeps {
 /** Runs the job; resolves with the deployment id, or throws the failure (already recorded). */
 export async function runPipeline(job: PipelineJob, deps: RunDeps): Promise<string> {
   const { id, app, target, checkout } = job;
-  const log = (line: string): void => {
-    deps.logs.append(id, line);
-    job.emit({ type: 'log', line });
-  };
+  // The pusher's terminal gets the log as blanked as the file: a release command may echo a secret.
+  const log = (line: string): void => job.emit({ type: 'log', line: deps.logs.append(id, line) });
   let stage: { name: string; seq: number } | undefined;
   const enter = (name: string, detail: string): void => {
     if (stage) deps.store.stageEnded(id, stage.seq, 'done');

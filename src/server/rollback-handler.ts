@@ -12,6 +12,7 @@ import { appSecrets, releaseDeps, urlsOf, type DeployHandlerDeps } from './deplo
 import type { StreamHandler } from './handlers.js';
 import type { KeyedLock } from './keyed-lock.js';
 import { orderedSender } from './ordered-sender.js';
+import { redact } from '../pipeline/log.js';
 
 export function rollbackHandler(deps: DeployHandlerDeps, locks: KeyedLock): StreamHandler<Api['rollback']> {
   return async ({ params, body }, ctx, emit) => {
@@ -46,6 +47,8 @@ export function rollbackHandler(deps: DeployHandlerDeps, locks: KeyedLock): Stre
         if (!body.withData && before) {
           send({ type: 'log', line: `warning: the data keeps every change made since ${before.createdAt}; backup ${before.id}, taken before ${current.version} went live, has the data ${target.version} knew: calma rollback ${app} --with-data restores it (and loses those changes)` });
         }
+        const secrets = appSecrets(deps, app, config.secrets);
+        const values = Object.values(secrets);
         const out = await deployRelease(
           {
             kind: 'rollback',
@@ -56,10 +59,10 @@ export function rollbackHandler(deps: DeployHandlerDeps, locks: KeyedLock): Stre
             branch: target.branch,
             config,
             appDir: '/',
-            secrets: appSecrets(deps, app, config.secrets),
+            secrets,
             ...(body.withData && before ? { restoreBackup: before.id } : {}),
           },
-          releaseDeps(deps, (line) => send({ type: 'log', line }), actorOf(ctx.principal)),
+          releaseDeps(deps, (line) => send({ type: 'log', line: redact(line, values) }), actorOf(ctx.principal)),
         );
         deps.released?.();
         send({ type: 'result', deploymentId: out.deploymentId, image: target.image, version: target.version, urls: urlsOf(config.environments[env]?.domains ?? [], deps.httpPort) });

@@ -98,8 +98,10 @@ describe('calma deploy through the daemon', () => {
     const value = 'correct-horse-battery-staple';
     const set = await calma(['secrets', 'set', app, 'APP_SECRET'], { env, input: value });
     assert.equal(set.code, 0, set.stderr);
-    const r = await calma(['deploy', dir.dir], { env });
+    // A release command that echoes the secret: its output is shown, with the value blanked.
+    const r = await deployVersion('v4', 'secrets: [APP_SECRET]\nrelease: ["sh", "-c", "echo leaked=$APP_SECRET"]\n');
     assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /leaked=\*\*\*/);
     assert.deepEqual(await getVia(httpPort, domain, '/cgi-bin/secret'), { status: 200, body: `${value}\n` });
     const list = await calma(['--json', 'secrets', 'list', app], { env });
     assert.deepEqual((JSON.parse(list.stdout) as Array<{ name: string }>).map((s) => s.name), ['APP_SECRET']);

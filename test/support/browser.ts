@@ -28,16 +28,23 @@ export function launchChromium(): Promise<Browser> {
 export const desktop = { width: 1280, height: 900 };
 export const phone = { width: 360, height: 740 };
 
+// Chromium drops the requests in flight when the host's addresses change, and
+// the tests' containers and networks coming and going change them: such a
+// request failed in the browser, not in the page or the daemon (the page tries
+// it again), so it is not counted.
+const networkChanged = /net::ERR_NETWORK_CHANGED/;
+
 /** Collects what a page says went wrong: console errors and warnings, uncaught errors, failed requests. */
 export function watchProblems(page: Page): () => string[] {
   const problems: string[] = [];
   page.on('console', (m) => {
+    if (m.type() === 'error' && networkChanged.test(m.text())) return;
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()} (${m.location().url})`);
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('requestfailed', (r) => {
     // A stream the page itself closed (leaving a page, a finished log) is not a failure.
-    if (r.failure()?.errorText === 'net::ERR_ABORTED') return;
+    if (r.failure()?.errorText === 'net::ERR_ABORTED' || networkChanged.test(r.failure()?.errorText ?? '')) return;
     problems.push(`request failed: ${r.method()} ${r.url()}: ${r.failure()?.errorText}`);
   });
   return () => [...problems];
