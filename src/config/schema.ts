@@ -73,6 +73,12 @@ const service = z.strictObject({
   env: envMap.prefault({}).describe('Environment variables.'),
   env_file: z.string().min(1).optional().describe('A file of KEY=VALUE lines, relative to calma.yml.'),
   volumes: z.array(volume).prefault([]).describe('Volumes, as for the app.'),
+  port: z
+    .int()
+    .min(1)
+    .max(65535)
+    .optional()
+    .describe("The port the service listens on inside its container, e.g. 5432: exposed on the environment's network (never published on the host) and shown by `calma services`."),
   backup: z
     .strictObject({
       dump: command.describe('Writes a consistent copy of the data to its standard output.'),

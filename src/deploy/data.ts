@@ -7,7 +7,7 @@ import type { Manifest } from '../backup/manifest.js';
 import { serviceContainerName, type ServiceSpec } from '../runtime/services.js';
 
 export function serviceSpecs(config: CalmaConfig): ServiceSpec[] {
-  return Object.entries(config.services).map(([name, s]) => ({ name, image: s.image, command: s.command, environment: s.env, volumes: s.volumes }));
+  return Object.entries(config.services).map(([name, s]) => ({ name, image: s.image, command: s.command, environment: s.env, volumes: s.volumes, port: s.port }));
 }
 
 /** Whether a backup would save anything: listed volumes or services with a dump command. */

@@ -16,8 +16,9 @@ export interface ServiceSpec {
   command: string[] | undefined;
   environment: Record<string, string>;
   volumes: readonly VolumeSpec[];
+  /** The container port it listens on, when calma.yml says. */
+  port?: number | undefined;
 }
-
 
 /** The environment's private network: its web containers, release command and services. */
 export function envNetworkName(app: string, env: string): string {
@@ -33,7 +34,8 @@ export function serviceContainerName(app: string, env: string, service: string):
 
 /** What makes two definitions the same service: a change to any of it recreates the container. */
 export function serviceHash(s: ServiceSpec): string {
-  const canonical = JSON.stringify([s.image, s.command ?? null, Object.entries(s.environment).sort(), s.volumes]);
+  // The port is appended only when set, so services defined before `port` existed keep their hash and are not recreated.
+  const canonical = JSON.stringify([s.image, s.command ?? null, Object.entries(s.environment).sort(), s.volumes, ...(s.port !== undefined ? [s.port] : [])]);
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
@@ -56,6 +58,8 @@ export interface ServiceState {
   image: string;
   state: string;
   status: string;
+  /** From calma.yml's `port` (its label), null when not given. */
+  port: number | null;
 }
 
 export async function listServices(docker: Docker, app: string, env?: string): Promise<(ServiceState & { env: string })[]> {
@@ -69,8 +73,21 @@ export async function listServices(docker: Docker, app: string, env?: string): P
       image: c.Image,
       state: c.State,
       status: c.Status,
+      port: c.Labels['calma.port'] ? Number(c.Labels['calma.port']) : null,
     }))
     .sort((a, b) => a.env.localeCompare(b.env) || a.name.localeCompare(b.name));
+}
+
+/** What the engine's own container list says of a service (`calma services` reads them back). */
+function serviceLabels(app: string, env: string, spec: ServiceSpec, hash: string): Record<string, string> {
+  return {
+    'calma.app': app,
+    'calma.env': env,
+    'calma.role': 'service',
+    'calma.service': spec.name,
+    'calma.service-hash': hash,
+    ...(spec.port !== undefined ? { 'calma.port': String(spec.port) } : {}),
+  };
 }
 
 /** A service's image from the engine, pulled when it is not there yet. */
@@ -130,7 +147,8 @@ export async function ensureServices(
       Image: spec.image,
       ...(spec.command ? { Cmd: spec.command } : {}),
       Env: Object.entries(spec.environment).map(([k, v]) => `${k}=${v}`),
-      Labels: { 'calma.app': app, 'calma.env': env, 'calma.role': 'service', 'calma.service': spec.name, 'calma.service-hash': hash },
+      ...(spec.port !== undefined ? { ExposedPorts: { [`${spec.port}/tcp`]: {} } } : {}),
+      Labels: serviceLabels(app, env, spec, hash),
       HostConfig: {
         NetworkMode: network,
         Mounts: volumeMounts(spec.volumes, app, env),

@@ -60,6 +60,7 @@ describe('services, backups and restore', () => {
       'services:',
       '  db:',
       `    image: ${dbImage}`,
+      '    port: 8080',
       '    volumes: ["db:/var/lib/db"]',
       '    backup:',
       `      dump: ${o.dump ?? '["cat", "/var/lib/db/lines.txt"]'}`,
@@ -98,7 +99,10 @@ describe('services, backups and restore', () => {
     assert.equal(await get('/cgi-bin/write?one'), 'ok\n');
     assert.equal(await get('/cgi-bin/read'), 'one\n');
     const services = await calma(['services', app], { env });
-    assert.match(services.stdout, new RegExp(`^db +production +${dbImage} +running`, 'm'));
+    assert.match(services.stdout, new RegExp(`^db +production +db:8080 +${dbImage} +running`, 'm'));
+    const svc = (await docker.listContainers({ filters: { label: [`calma.app=${app}`, 'calma.role=service'] } }))[0]!;
+    assert.deepEqual(Object.keys((await docker.getContainer(svc.Id).inspect()).Config.ExposedPorts ?? {}), ['8080/tcp']);
+    assert.equal((await docker.getContainer(svc.Id).inspect()).HostConfig.PortBindings?.['8080/tcp'], undefined, 'never published on the host');
     assert.deepEqual(await backups(), [], 'nothing to back up before the first release');
   });
 
