@@ -10,6 +10,11 @@ export function serviceSpecs(config: CalmaConfig): ServiceSpec[] {
   return Object.entries(config.services).map(([name, s]) => ({ name, image: s.image, command: s.command, environment: s.env, volumes: s.volumes, port: s.port }));
 }
 
+/** The services running in an environment that calma.yml no longer defines. */
+export function undefinedServices(running: readonly { name: string }[], config: CalmaConfig): string[] {
+  return running.map((r) => r.name).filter((name) => name !== '' && !Object.hasOwn(config.services, name));
+}
+
 /** Whether a backup would save anything: listed volumes or services with a dump command. */
 export function hasBackupWork(config: CalmaConfig): boolean {
   return config.backup.volumes.length > 0 || Object.values(config.services).some((s) => s.backup !== undefined);

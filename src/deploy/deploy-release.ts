@@ -15,7 +15,7 @@ import { restoreSnapshot } from '../backup/restore.js';
 import { takeBackup } from '../backup/take.js';
 import { ensureServices, envNetworkName, listServices } from '../runtime/services.js';
 import type { BackupStore } from '../state/backups.js';
-import { backupRequest, hasBackupWork, serviceSpecs } from './data.js';
+import { backupRequest, hasBackupWork, serviceSpecs, undefinedServices } from './data.js';
 import { greenSlot, planDeployment, servingContainers, type DeployTarget } from './plan.js';
 
 /** Stopped releases kept for rollback besides the serving one. */
@@ -76,7 +76,8 @@ export async function deployRelease(input: ReleaseInput, deps: DeployDeps): Prom
     drainMs: config.web.drain,
     releaseCommand: config.release,
     backup: deps.backups !== undefined && hasBackupWork(config) && releases.some((r) => r.running),
-    services: Object.keys(config.services).length > 0 || (await listServices(deps.docker, app, env)).length > 0,
+    services: Object.keys(config.services).length > 0,
+    removedServices: undefinedServices(await listServices(deps.docker, app, env), config),
     ...(input.restoreBackup ? { restoreBackup: input.restoreBackup } : {}),
     keep: RELEASES_KEPT,
     slot,

@@ -4,6 +4,7 @@
 import { UserError } from '../errors.js';
 import { EDGE_NETWORK } from '../runtime/names.js';
 import { runOnce } from '../runtime/run-once.js';
+import { removeServices } from '../runtime/services.js';
 import { startWebContainer, volumeMounts } from '../runtime/web-container.js';
 import type { ExecutorDeps, WebSpec } from './execute.js';
 import { httpProbe, waitHealthy } from './health.js';
@@ -77,6 +78,8 @@ export class StepRunner {
       case 'remove':
         await Promise.all(step.containers.map((c) => docker.getContainer(c).remove({ force: true }).catch(ignoreMissing)));
         return;
+      case 'remove-services':
+        return removeServices(docker, this.target.app, this.target.env, step.services, this.deps.log);
     }
   }
 

@@ -78,6 +78,19 @@ export async function listServices(docker: Docker, app: string, env?: string): P
     .sort((a, b) => a.env.localeCompare(b.env) || a.name.localeCompare(b.name));
 }
 
+/** Removes service containers (their volumes, i.e. their data, stay). */
+export async function removeServices(docker: Docker, app: string, env: string, names: readonly string[], log: (line: string) => void): Promise<void> {
+  for (const name of names) {
+    await docker
+      .getContainer(serviceContainerName(app, env, name))
+      .remove({ force: true })
+      .catch((e: { statusCode?: number }) => {
+        if (e.statusCode !== 404) throw e;
+      });
+    log(`service ${name} is no longer in calma.yml: removed (its volumes are kept)`);
+  }
+}
+
 /** What the engine's own container list says of a service (`calma services` reads them back). */
 function serviceLabels(app: string, env: string, spec: ServiceSpec, hash: string): Record<string, string> {
   return {
@@ -107,9 +120,10 @@ async function ensureImage(docker: Docker, spec: ServiceSpec): Promise<void> {
 }
 
 /**
- * Makes the environment's services match `specs`: new ones started, changed ones
- * recreated (their volumes, and so their data, kept), unchanged ones left running
- * (or started if stopped), and ones no longer defined removed (volumes kept).
+ * Makes the environment's services in `specs` run as defined: new ones started,
+ * changed ones recreated (their volumes, and so their data, kept), unchanged ones
+ * left running (or started if stopped). Services no longer defined are left to
+ * removeServices, which a deployment runs only once the new release serves.
  */
 export async function ensureServices(
   docker: Docker,
@@ -118,13 +132,8 @@ export async function ensureServices(
   specs: readonly ServiceSpec[],
   o: { log: (line: string) => void; dns?: string[] },
 ): Promise<void> {
-  const existing = await docker.listContainers({ all: true, filters: { label: ['calma.role=service', `calma.app=${app}`, `calma.env=${env}`] } });
-  const wanted = new Set(specs.map((s) => s.name));
-  for (const c of existing.filter((c) => !wanted.has(c.Labels['calma.service'] ?? ''))) {
-    await docker.getContainer(c.Id).remove({ force: true });
-    o.log(`service ${c.Labels['calma.service']} is no longer in calma.yml: removed (its volumes are kept)`);
-  }
   if (specs.length === 0) return;
+  const existing = await docker.listContainers({ all: true, filters: { label: ['calma.role=service', `calma.app=${app}`, `calma.env=${env}`] } });
   const network = await ensureEnvNetwork(docker, app, env);
   for (const spec of specs) {
     const hash = serviceHash(spec);

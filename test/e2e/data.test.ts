@@ -36,7 +36,7 @@ describe('services, backups and restore', () => {
   let httpPort = 0;
   let server: RunningServer;
   let dir: AppDir;
-  const config = (version: string, o: { release?: string; dump?: string; keep?: number; schedule?: string } = {}) =>
+  const config = (version: string, o: { release?: string; dump?: string; keep?: number; schedule?: string; noServices?: boolean } = {}) =>
     [
       `app: ${app}`,
       'build:',
@@ -57,14 +57,18 @@ describe('services, backups and restore', () => {
       '  volumes: [files]',
       `  keep: ${o.keep ?? 10}`,
       ...(o.schedule ? [`  schedule: "${o.schedule}"`] : []),
-      'services:',
-      '  db:',
-      `    image: ${dbImage}`,
-      '    port: 8080',
-      '    volumes: ["db:/var/lib/db"]',
-      '    backup:',
-      `      dump: ${o.dump ?? '["cat", "/var/lib/db/lines.txt"]'}`,
-      '      restore: ["sh", "-c", "cat > /var/lib/db/lines.txt"]',
+      ...(o.noServices
+        ? []
+        : [
+            'services:',
+            '  db:',
+            `    image: ${dbImage}`,
+            '    port: 8080',
+            '    volumes: ["db:/var/lib/db"]',
+            '    backup:',
+            `      dump: ${o.dump ?? '["cat", "/var/lib/db/lines.txt"]'}`,
+            '      restore: ["sh", "-c", "cat > /var/lib/db/lines.txt"]',
+          ]),
       '',
     ].join('\n');
   const deploy = async (version: string, o: Parameters<typeof config>[1] = {}) => {
@@ -208,5 +212,26 @@ describe('services, backups and restore', () => {
     assert.equal(await get('/'), 'v6\n');
     assert.equal(await get('/cgi-bin/read'), readFileSync(join(before8.path, 'services', 'db.dump'), 'utf8'), 'the data v8 found when it went live');
     assert.notEqual(dataThen, '');
+  });
+
+  test('a service dropped from calma.yml stays while a deployment fails, and goes only after the new release serves', async () => {
+    const serviceIds = async () => (await docker.listContainers({ all: true, filters: { label: [`calma.app=${app}`, 'calma.role=service'] } })).map((c) => c.Id);
+    const [svc] = await serviceIds();
+    const data = await get('/cgi-bin/read');
+    const failed = await deploy('v9', { keep: 5, noServices: true, release: '["sh", "-c", "exit 5"]' });
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /release command exited with code 5/);
+    assert.doesNotMatch(failed.stdout, /service db is no longer in calma.yml/);
+    assert.deepEqual(await serviceIds(), [svc], 'the old release keeps its service');
+    assert.equal(await get('/'), 'v6\n');
+    assert.equal(await get('/cgi-bin/read'), data, 'and still reaches it');
+    const r = await deploy('v10', { keep: 5, noServices: true });
+    assert.equal(r.code, 0, r.stderr);
+    const switched = r.stdout.search(/edge now routes/);
+    const removed = r.stdout.search(/service db is no longer in calma.yml: removed \(its volumes are kept\)/);
+    assert.ok(switched >= 0 && removed > switched, `removed after the switch:\n${r.stdout}`);
+    assert.deepEqual(await serviceIds(), []);
+    assert.equal(await get('/'), 'v10\n');
+    assert.ok(await docker.getVolume(`${app}_db`).inspect(), 'its data stays');
   });
 });

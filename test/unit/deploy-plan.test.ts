@@ -13,6 +13,7 @@ const target: DeployTarget = {
   releaseCommand: undefined,
   backup: false,
   services: false,
+  removedServices: [],
   keep: 2,
   slot: 'a',
   addresses: ['10.210.128.0', '10.210.128.1'],
@@ -80,6 +81,17 @@ test('services are brought in line after the backup and before green; a rollback
   const steps = planDeployment([release('d1', 'b', true, ['b1'], ['10.0.0.2'])], { ...target, backup: true, services: true, restoreBackup: 'bk0000001' }, name);
   assert.deepEqual(steps.slice(0, 4).map((s) => s.kind), ['backup', 'services', 'restore', 'start']);
   assert.deepEqual(steps[2], { kind: 'restore', backupId: 'bk0000001' });
+});
+
+test('services dropped from calma.yml are removed only once green serves and blue has stopped', () => {
+  const releases = [release('d1', 'b', true, ['b1'], ['10.0.0.2']), release('d0', 'a', false, ['a0'], ['10.0.0.1'])];
+  const steps = planDeployment(releases, { ...target, replicas: 1, addresses: ['10.0.0.1'], standbyAddresses: ['10.0.0.2'], services: true, removedServices: ['cache'], keep: 1 }, name);
+  assert.deepEqual(steps.map((s) => s.kind), ['services', 'start', 'health', 'switch', 'verify', 'drain', 'stop', 'remove-services', 'remove']);
+  assert.deepEqual(steps[7], { kind: 'remove-services', services: ['cache'] });
+  // A failure up to verify never reaches it, and undoing has nothing of it to put back.
+  assert.deepEqual(planCompensation(steps.slice(0, 4), ['b1']).map((s) => s.kind), ['switch', 'remove']);
+  const first = planDeployment([], { ...target, services: false, removedServices: ['db'] }, name);
+  assert.deepEqual(first.map((s) => s.kind), ['start', 'health', 'switch', 'verify', 'remove-services'], 'with nothing to drain, right after verify');
 });
 
 test('once the release command ran (even failing), undoing puts the backup back', () => {
