@@ -133,6 +133,12 @@ const document = z.strictObject({
     .prefault([])
     .describe('Mounts: `name:/path` (a named volume, kept across releases), `./dir:/path[:ro]` (a host path), or a mapping with type, source, target.'),
   release: command.optional().describe('Run once per deployment in a new container, before traffic moves (migrations); a failure rolls back.'),
+  keep: z
+    .int()
+    .min(1)
+    .max(100)
+    .prefault(5)
+    .describe('Releases kept per environment for rollback, besides the serving one: their stopped containers, and their images. Older ones are removed after each deployment, with the images calma built for them unless a kept release or another container uses them.'),
   backup: z
     .strictObject({
       volumes: z.array(volumeName).prefault([]).describe('Named volumes snapshotted before every deployment.'),

@@ -18,8 +18,10 @@ import type { BackupStore } from '../state/backups.js';
 import { backupRequest, hasBackupWork, serviceSpecs, undefinedServices } from './data.js';
 import { greenSlot, planDeployment, servingContainers, type DeployTarget } from './plan.js';
 
-/** Stopped releases kept for rollback besides the serving one. */
-export const RELEASES_KEPT = 5;
+/** calma.yml's `keep`; a release recorded before that key existed (rolled back to) has none: its default then. */
+function releasesKept(config: CalmaConfig): number {
+  return (config as Partial<Pick<CalmaConfig, 'keep'>>).keep ?? 5;
+}
 const RELEASE_TIMEOUT_MS = 10 * 60_000;
 
 export interface ReleaseInput {
@@ -79,7 +81,7 @@ export async function deployRelease(input: ReleaseInput, deps: DeployDeps): Prom
     services: Object.keys(config.services).length > 0,
     removedServices: undefinedServices(await listServices(deps.docker, app, env), config),
     ...(input.restoreBackup ? { restoreBackup: input.restoreBackup } : {}),
-    keep: RELEASES_KEPT,
+    keep: releasesKept(config),
     slot,
     addresses,
     standbyAddresses,

@@ -52,7 +52,7 @@ export interface ExecutorDeps {
   health?: Partial<HealthDeps>;
 }
 
-const AFTER_VERIFY = new Set<Step['kind']>(['drain', 'stop', 'remove', 'remove-services']);
+const AFTER_VERIFY = new Set<Step['kind']>(['drain', 'stop', 'remove', 'remove-services', 'prune-images']);
 
 export async function executeDeployment(steps: readonly Step[], target: DeployTarget, web: WebSpec, blue: readonly string[], deps: ExecutorDeps): Promise<void> {
   const ctx = new StepRunner(target, web, deps);

@@ -3,7 +3,7 @@
 // applies and journals them; this file decides only what and in which order.
 //
 //   backup -> services -> start green -> health -> release -> switch -> verify -> drain -> stop blue
-//     -> remove services no longer defined -> prune
+//     -> remove services no longer defined -> remove releases beyond keep -> prune their images
 //
 // Nothing before `switch` touches what serves users, so a failure there only
 // has to remove green. Blue is stopped, never removed, so a rollback can start
@@ -28,6 +28,8 @@ export interface RunningRelease {
   port: number;
   slot: Slot;
   running: boolean;
+  /** The image id its containers were created from (what pruning beyond `keep` looks at). */
+  imageId?: string;
 }
 
 export interface DeployTarget {
@@ -71,6 +73,8 @@ export type Step =
   | { kind: 'drain'; containers: string[]; upstreams: Upstream[]; ms: number }
   | { kind: 'stop'; containers: string[] }
   | { kind: 'remove'; containers: string[] }
+  /** Images of the removed releases, where nothing else uses them (decided when it runs: see image-retention.ts). */
+  | { kind: 'prune-images'; images: string[] }
   /** Service containers no longer in calma.yml (their volumes stay). */
   | { kind: 'remove-services'; services: string[] };
 
@@ -106,8 +110,10 @@ export function planDeployment(releases: readonly RunningRelease[], target: Depl
   }
   if (target.removedServices.length > 0) steps.push({ kind: 'remove-services', services: [...target.removedServices] });
   // After this deployment: green serves, and `keep` older releases stay for rollback.
-  const stale = releases.slice(target.keep).flatMap((r) => r.containers);
-  if (stale.length > 0) steps.push({ kind: 'remove', containers: stale });
+  const stale = releases.slice(target.keep);
+  if (stale.length > 0) steps.push({ kind: 'remove', containers: stale.flatMap((r) => r.containers) });
+  const images = [...new Set(stale.flatMap((r) => (r.imageId ? [r.imageId] : [])))];
+  if (images.length > 0) steps.push({ kind: 'prune-images', images });
   return steps;
 }
 
