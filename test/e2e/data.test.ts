@@ -110,6 +110,28 @@ describe('services, backups and restore', () => {
     assert.deepEqual(await backups(), [], 'nothing to back up before the first release');
   });
 
+  test('services restart APP NAME, logs --service and exec --service act on the service container', async () => {
+    const container = `calma-${app}-production-svc-db`;
+    const startedAt = async () => (await docker.getContainer(container).inspect()).State.StartedAt;
+    const before = await startedAt();
+    const restarted = await calma(['services', 'restart', app, 'db'], { env });
+    assert.equal(restarted.code, 0, restarted.stderr);
+    assert.equal(restarted.stdout, `restarted db (${container}): running\n`);
+    assert.notEqual(await startedAt(), before, 'a new start of the same container');
+    assert.equal(await get('/cgi-bin/read'), 'one\n', 'its data kept');
+    const logs = await calma(['logs', app, '--service', 'db', '-n', '10'], { env });
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.deepEqual(logs.stdout.split('\n').filter((l) => l.includes('db ready')), [`${container} | db ready on 8080`, `${container} | db ready on 8080`], 'from its first start and its restart');
+    const exec = await calma(['exec', app, '--service', 'db', '--', 'sh', '-c', 'cat /var/lib/db/lines.txt; exit 4'], { env });
+    assert.equal(exec.code, 4);
+    assert.equal(exec.stdout, 'one\n');
+    for (const args of [['services', 'restart', app, 'cache'], ['logs', app, '--service', 'cache'], ['exec', app, '--service', 'cache', '--', 'true']]) {
+      const r = await calma(args, { env });
+      assert.equal(r.code, 1, args.join(' '));
+      assert.equal(r.stderr, `error: ${app}/production has no service cache\n`, args.join(' '));
+    }
+  });
+
   test('a redeploy takes a backup first: the manifest checksums verify, the service keeps running untouched', async () => {
     const svc = (await docker.listContainers({ filters: { label: [`calma.app=${app}`, 'calma.role=service'] } }))[0]!;
     await docker.getContainer((await docker.listContainers({ filters: { label: [`calma.app=${app}`, 'calma.role=web'] } }))[0]!.Id).exec({ Cmd: ['sh', '-c', 'echo kept > /www/data/note.txt'] }).then((e) => e.start({}));

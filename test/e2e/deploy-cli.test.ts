@@ -108,6 +108,28 @@ describe('calma deploy through the daemon', () => {
     assert.equal(await body(), 'v5\n');
   });
 
+  test('deploy --no-wait is refused with one line while another deployment of the environment runs; the running one is untouched', async () => {
+    // The release command holds the first deployment long enough to try a second one beside it.
+    dir.write('calma.yml', config('v6', 'release: ["sh", "-c", "sleep 3"]\n'));
+    dir.git('commit', '-q', '-am', 'release v6');
+    const first = calma(['deploy', dir.dir], { env });
+    let running: { id: string } | undefined;
+    for (const end = Date.now() + 30_000; !running && Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+      const pipelines = JSON.parse((await calma(['--json', 'pipelines', app], { env })).stdout) as Array<{ id: string; status: string }>;
+      running = pipelines.find((p) => p.status === 'running');
+    }
+    assert.ok(running, 'the first deployment is running');
+    const refused = await calma(['deploy', dir.dir, '--no-wait'], { env });
+    assert.equal(refused.code, 1);
+    assert.equal(refused.stderr, `error: ${app}/production is busy with pipeline ${running.id}: retry later, or drop --no-wait to wait for it\n`);
+    const done = await first;
+    assert.equal(done.code, 0, done.stderr);
+    assert.equal(await body(), 'v6\n');
+    const pipelines = JSON.parse((await calma(['--json', 'pipelines', app], { env })).stdout) as Array<{ id: string; status: string }>;
+    assert.equal(pipelines.find((p) => p.id === running!.id)?.status, 'succeeded');
+    assert.equal(pipelines.filter((p) => p.status === 'queued' || p.status === 'running').length, 0, 'the refused one left nothing behind');
+  });
+
   test('secrets: a missing one stops the deploy; a set one reaches the app and is never shown back', async () => {
     const missing = await deployVersion('v4', 'secrets: [APP_SECRET]\n');
     assert.equal(missing.code, 1);
