@@ -24,7 +24,9 @@ export const dataEndpoints = {
     access: 'read',
     params: z.object({ app: appName }),
     query: z.object({ env: envName.optional() }),
-    response: z.array(z.object({ name: z.string(), env: z.string(), container: z.string(), image: z.string(), state: z.string(), status: z.string() })),
+    response: z.array(
+      z.object({ name: z.string(), env: z.string(), container: z.string(), image: z.string(), state: z.string(), status: z.string(), port: z.number().int().nullable() }),
+    ),
   }),
   serviceRestart: endpoint({
     method: 'POST',

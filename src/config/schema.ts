@@ -73,6 +73,12 @@ const service = z.strictObject({
   env: envMap.prefault({}).describe('Environment variables.'),
   env_file: z.string().min(1).optional().describe('A file of KEY=VALUE lines, relative to calma.yml.'),
   volumes: z.array(volume).prefault([]).describe('Volumes, as for the app.'),
+  port: z
+    .int()
+    .min(1)
+    .max(65535)
+    .optional()
+    .describe("The port the service listens on inside its container, e.g. 5432: exposed on the environment's network (never published on the host) and shown by `calma services`."),
   backup: z
     .strictObject({
       dump: command.describe('Writes a consistent copy of the data to its standard output.'),
@@ -127,6 +133,12 @@ const document = z.strictObject({
     .prefault([])
     .describe('Mounts: `name:/path` (a named volume, kept across releases), `./dir:/path[:ro]` (a host path), or a mapping with type, source, target.'),
   release: command.optional().describe('Run once per deployment in a new container, before traffic moves (migrations); a failure rolls back.'),
+  keep: z
+    .int()
+    .min(1)
+    .max(100)
+    .prefault(5)
+    .describe('Releases kept per environment for rollback, besides the serving one: their stopped containers, and their images. Older ones are removed after each deployment, with the images calma built for them unless a kept release or another container uses them.'),
   backup: z
     .strictObject({
       volumes: z.array(volumeName).prefault([]).describe('Named volumes snapshotted before every deployment.'),

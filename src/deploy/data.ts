@@ -7,7 +7,12 @@ import type { Manifest } from '../backup/manifest.js';
 import { serviceContainerName, type ServiceSpec } from '../runtime/services.js';
 
 export function serviceSpecs(config: CalmaConfig): ServiceSpec[] {
-  return Object.entries(config.services).map(([name, s]) => ({ name, image: s.image, command: s.command, environment: s.env, volumes: s.volumes }));
+  return Object.entries(config.services).map(([name, s]) => ({ name, image: s.image, command: s.command, environment: s.env, volumes: s.volumes, port: s.port }));
+}
+
+/** The services running in an environment that calma.yml no longer defines. */
+export function undefinedServices(running: readonly { name: string }[], config: CalmaConfig): string[] {
+  return running.map((r) => r.name).filter((name) => name !== '' && !Object.hasOwn(config.services, name));
 }
 
 /** Whether a backup would save anything: listed volumes or services with a dump command. */

@@ -15,11 +15,13 @@ import { restoreSnapshot } from '../backup/restore.js';
 import { takeBackup } from '../backup/take.js';
 import { ensureServices, envNetworkName, listServices } from '../runtime/services.js';
 import type { BackupStore } from '../state/backups.js';
-import { backupRequest, hasBackupWork, serviceSpecs } from './data.js';
+import { backupRequest, hasBackupWork, serviceSpecs, undefinedServices } from './data.js';
 import { greenSlot, planDeployment, servingContainers, type DeployTarget } from './plan.js';
 
-/** Stopped releases kept for rollback besides the serving one. */
-export const RELEASES_KEPT = 5;
+/** calma.yml's `keep`; a release recorded before that key existed (rolled back to) has none: its default then. */
+function releasesKept(config: CalmaConfig): number {
+  return (config as Partial<Pick<CalmaConfig, 'keep'>>).keep ?? 5;
+}
 const RELEASE_TIMEOUT_MS = 10 * 60_000;
 
 export interface ReleaseInput {
@@ -80,9 +82,10 @@ export async function deployRelease(input: ReleaseInput, deps: DeployDeps): Prom
     drainMs: config.web.drain,
     releaseCommand: config.release,
     backup: deps.backups !== undefined && hasBackupWork(config) && releases.some((r) => r.running),
-    services: Object.keys(config.services).length > 0 || (await listServices(deps.docker, app, env)).length > 0,
+    services: Object.keys(config.services).length > 0,
+    removedServices: undefinedServices(await listServices(deps.docker, app, env), config),
     ...(input.restoreBackup ? { restoreBackup: input.restoreBackup } : {}),
-    keep: RELEASES_KEPT,
+    keep: releasesKept(config),
     slot,
     addresses,
     standbyAddresses,

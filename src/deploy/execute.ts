@@ -46,13 +46,13 @@ export interface ExecutorDeps {
   log: (line: string) => void;
   /** Takes the pre-deployment backup; returns its id (what a `restore` step puts back). */
   backup?: () => Promise<string>;
-  /** Brings the environment's services in line with the configuration. */
+  /** Starts the environment's new services and recreates changed ones. */
   services?: () => Promise<void>;
   restoreData?: (backupId: string) => Promise<void>;
   health?: Partial<HealthDeps>;
 }
 
-const AFTER_VERIFY = new Set<Step['kind']>(['drain', 'stop', 'remove']);
+const AFTER_VERIFY = new Set<Step['kind']>(['drain', 'stop', 'remove', 'remove-services', 'prune-images']);
 
 export async function executeDeployment(steps: readonly Step[], target: DeployTarget, web: WebSpec, blue: readonly string[], deps: ExecutorDeps): Promise<void> {
   const ctx = new StepRunner(target, web, deps);

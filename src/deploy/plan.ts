@@ -2,11 +2,14 @@
 // the ordered steps that move traffic without a failed request. The executor
 // applies and journals them; this file decides only what and in which order.
 //
-//   backup -> services -> start green -> health -> release -> switch -> verify -> drain -> stop blue -> prune
+//   backup -> services -> start green -> health -> release -> switch -> verify -> drain -> stop blue
+//     -> remove services no longer defined -> remove releases beyond keep -> prune their images
 //
 // Nothing before `switch` touches what serves users, so a failure there only
 // has to remove green. Blue is stopped, never removed, so a rollback can start
-// it again; older releases beyond `keep` are removed last.
+// it again; older releases beyond `keep` are removed last. Services dropped
+// from calma.yml go only once green serves: blue may need them until it stops,
+// and a failed deployment leaves the old release with all it ran with.
 //
 // An environment has two edge slots, a and b, each with fixed replica
 // addresses. Green goes into the slot blue is not in, so the switch changes
@@ -25,6 +28,8 @@ export interface RunningRelease {
   port: number;
   slot: Slot;
   running: boolean;
+  /** The image id its containers were created from (what pruning beyond `keep` looks at). */
+  imageId?: string;
 }
 
 export interface DeployTarget {
@@ -37,8 +42,10 @@ export interface DeployTarget {
   drainMs: number;
   releaseCommand: string[] | undefined;
   backup: boolean;
-  /** Whether the environment has services to bring in line (start, recreate, remove). */
+  /** Whether calma.yml defines services to bring in line (start, or recreate when changed). */
   services: boolean;
+  /** Services running in the environment that calma.yml no longer defines. */
+  removedServices: string[];
   /** A backup to restore before green starts (`calma rollback --with-data`). */
   restoreBackup?: string;
   /** Releases kept (stopped) for rollback, besides the one serving. */
@@ -65,7 +72,11 @@ export type Step =
   | { kind: 'verify'; upstreams: Upstream[] }
   | { kind: 'drain'; containers: string[]; upstreams: Upstream[]; ms: number }
   | { kind: 'stop'; containers: string[] }
-  | { kind: 'remove'; containers: string[] };
+  | { kind: 'remove'; containers: string[] }
+  /** Images of the removed releases, where nothing else uses them (decided when it runs: see image-retention.ts). */
+  | { kind: 'prune-images'; images: string[] }
+  /** Service containers no longer in calma.yml (their volumes stay). */
+  | { kind: 'remove-services'; services: string[] };
 
 export type ContainerNamer = (replica: number) => string;
 
@@ -97,9 +108,12 @@ export function planDeployment(releases: readonly RunningRelease[], target: Depl
     steps.push({ kind: 'drain', containers: blue, upstreams: blueUps, ms: target.drainMs });
     steps.push({ kind: 'stop', containers: blue });
   }
+  if (target.removedServices.length > 0) steps.push({ kind: 'remove-services', services: [...target.removedServices] });
   // After this deployment: green serves, and `keep` older releases stay for rollback.
-  const stale = releases.slice(target.keep).flatMap((r) => r.containers);
-  if (stale.length > 0) steps.push({ kind: 'remove', containers: stale });
+  const stale = releases.slice(target.keep);
+  if (stale.length > 0) steps.push({ kind: 'remove', containers: stale.flatMap((r) => r.containers) });
+  const images = [...new Set(stale.flatMap((r) => (r.imageId ? [r.imageId] : [])))];
+  if (images.length > 0) steps.push({ kind: 'prune-images', images });
   return steps;
 }
 

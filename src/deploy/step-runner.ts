@@ -3,7 +3,9 @@
 // only performs one step.
 import { UserError } from '../errors.js';
 import { EDGE_NETWORK } from '../runtime/names.js';
+import { pruneReleaseImages } from '../runtime/images.js';
 import { runOnce } from '../runtime/run-once.js';
+import { removeServices } from '../runtime/services.js';
 import { startWebContainer, volumeMounts } from '../runtime/web-container.js';
 import type { ExecutorDeps, WebSpec } from './execute.js';
 import { httpProbe, waitHealthy } from './health.js';
@@ -77,6 +79,10 @@ export class StepRunner {
       case 'remove':
         await Promise.all(step.containers.map((c) => docker.getContainer(c).remove({ force: true }).catch(ignoreMissing)));
         return;
+      case 'prune-images':
+        return pruneReleaseImages(docker, this.target.app, step.images, this.deps.log);
+      case 'remove-services':
+        return removeServices(docker, this.target.app, this.target.env, step.services, this.deps.log);
     }
   }
 

@@ -45,7 +45,7 @@ function groupReleases(containers: readonly Docker.ContainerInfo[]): EngineRelea
     const name = (c.Names[0] ?? '').replace(/^\//, '');
     const slot = c.Labels['calma.slot'] === 'b' ? 'b' : 'a';
     const port = Number(c.Labels['calma.port'] ?? 0);
-    const r = byDeployment.get(id) ?? { deploymentId: id, containers: [], addresses: [], slot, port, running: false, release: c.Labels['calma.release'] ?? '', created: c.Created };
+    const r = byDeployment.get(id) ?? { deploymentId: id, containers: [], addresses: [], slot, port, running: false, release: c.Labels['calma.release'] ?? '', created: c.Created, imageId: c.ImageID };
     // Kept in step with containers (same index), sorted together below.
     r.containers.push(name);
     r.addresses.push(c.Labels['calma.address'] ?? '');

@@ -16,8 +16,9 @@ export interface ServiceSpec {
   command: string[] | undefined;
   environment: Record<string, string>;
   volumes: readonly VolumeSpec[];
+  /** The container port it listens on, when calma.yml says. */
+  port?: number | undefined;
 }
-
 
 /** The environment's private network: its web containers, release command and services. */
 export function envNetworkName(app: string, env: string): string {
@@ -33,7 +34,8 @@ export function serviceContainerName(app: string, env: string, service: string):
 
 /** What makes two definitions the same service: a change to any of it recreates the container. */
 export function serviceHash(s: ServiceSpec): string {
-  const canonical = JSON.stringify([s.image, s.command ?? null, Object.entries(s.environment).sort(), s.volumes]);
+  // The port is appended only when set, so services defined before `port` existed keep their hash and are not recreated.
+  const canonical = JSON.stringify([s.image, s.command ?? null, Object.entries(s.environment).sort(), s.volumes, ...(s.port !== undefined ? [s.port] : [])]);
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
@@ -56,6 +58,8 @@ export interface ServiceState {
   image: string;
   state: string;
   status: string;
+  /** From calma.yml's `port` (its label), null when not given. */
+  port: number | null;
 }
 
 export async function listServices(docker: Docker, app: string, env?: string): Promise<(ServiceState & { env: string })[]> {
@@ -69,8 +73,34 @@ export async function listServices(docker: Docker, app: string, env?: string): P
       image: c.Image,
       state: c.State,
       status: c.Status,
+      port: c.Labels['calma.port'] ? Number(c.Labels['calma.port']) : null,
     }))
     .sort((a, b) => a.env.localeCompare(b.env) || a.name.localeCompare(b.name));
+}
+
+/** Removes service containers (their volumes, i.e. their data, stay). */
+export async function removeServices(docker: Docker, app: string, env: string, names: readonly string[], log: (line: string) => void): Promise<void> {
+  for (const name of names) {
+    await docker
+      .getContainer(serviceContainerName(app, env, name))
+      .remove({ force: true })
+      .catch((e: { statusCode?: number }) => {
+        if (e.statusCode !== 404) throw e;
+      });
+    log(`service ${name} is no longer in calma.yml: removed (its volumes are kept)`);
+  }
+}
+
+/** What the engine's own container list says of a service (`calma services` reads them back). */
+function serviceLabels(app: string, env: string, spec: ServiceSpec, hash: string): Record<string, string> {
+  return {
+    'calma.app': app,
+    'calma.env': env,
+    'calma.role': 'service',
+    'calma.service': spec.name,
+    'calma.service-hash': hash,
+    ...(spec.port !== undefined ? { 'calma.port': String(spec.port) } : {}),
+  };
 }
 
 /** A service's image from the engine, pulled when it is not there yet. */
@@ -90,9 +120,10 @@ async function ensureImage(docker: Docker, spec: ServiceSpec): Promise<void> {
 }
 
 /**
- * Makes the environment's services match `specs`: new ones started, changed ones
- * recreated (their volumes, and so their data, kept), unchanged ones left running
- * (or started if stopped), and ones no longer defined removed (volumes kept).
+ * Makes the environment's services in `specs` run as defined: new ones started,
+ * changed ones recreated (their volumes, and so their data, kept), unchanged ones
+ * left running (or started if stopped). Services no longer defined are left to
+ * removeServices, which a deployment runs only once the new release serves.
  */
 export async function ensureServices(
   docker: Docker,
@@ -101,13 +132,8 @@ export async function ensureServices(
   specs: readonly ServiceSpec[],
   o: { log: (line: string) => void; dns?: string[] },
 ): Promise<void> {
-  const existing = await docker.listContainers({ all: true, filters: { label: ['calma.role=service', `calma.app=${app}`, `calma.env=${env}`] } });
-  const wanted = new Set(specs.map((s) => s.name));
-  for (const c of existing.filter((c) => !wanted.has(c.Labels['calma.service'] ?? ''))) {
-    await docker.getContainer(c.Id).remove({ force: true });
-    o.log(`service ${c.Labels['calma.service']} is no longer in calma.yml: removed (its volumes are kept)`);
-  }
   if (specs.length === 0) return;
+  const existing = await docker.listContainers({ all: true, filters: { label: ['calma.role=service', `calma.app=${app}`, `calma.env=${env}`] } });
   const network = await ensureEnvNetwork(docker, app, env);
   for (const spec of specs) {
     const hash = serviceHash(spec);
@@ -130,7 +156,8 @@ export async function ensureServices(
       Image: spec.image,
       ...(spec.command ? { Cmd: spec.command } : {}),
       Env: Object.entries(spec.environment).map(([k, v]) => `${k}=${v}`),
-      Labels: { 'calma.app': app, 'calma.env': env, 'calma.role': 'service', 'calma.service': spec.name, 'calma.service-hash': hash },
+      ...(spec.port !== undefined ? { ExposedPorts: { [`${spec.port}/tcp`]: {} } } : {}),
+      Labels: serviceLabels(app, env, spec, hash),
       HostConfig: {
         NetworkMode: network,
         Mounts: volumeMounts(spec.volumes, app, env),

@@ -36,7 +36,7 @@ describe('services, backups and restore', () => {
   let httpPort = 0;
   let server: RunningServer;
   let dir: AppDir;
-  const config = (version: string, o: { release?: string; dump?: string; keep?: number; schedule?: string } = {}) =>
+  const config = (version: string, o: { release?: string; dump?: string; keep?: number; schedule?: string; noServices?: boolean } = {}) =>
     [
       `app: ${app}`,
       'build:',
@@ -57,13 +57,18 @@ describe('services, backups and restore', () => {
       '  volumes: [files]',
       `  keep: ${o.keep ?? 10}`,
       ...(o.schedule ? [`  schedule: "${o.schedule}"`] : []),
-      'services:',
-      '  db:',
-      `    image: ${dbImage}`,
-      '    volumes: ["db:/var/lib/db"]',
-      '    backup:',
-      `      dump: ${o.dump ?? '["cat", "/var/lib/db/lines.txt"]'}`,
-      '      restore: ["sh", "-c", "cat > /var/lib/db/lines.txt"]',
+      ...(o.noServices
+        ? []
+        : [
+            'services:',
+            '  db:',
+            `    image: ${dbImage}`,
+            '    port: 8080',
+            '    volumes: ["db:/var/lib/db"]',
+            '    backup:',
+            `      dump: ${o.dump ?? '["cat", "/var/lib/db/lines.txt"]'}`,
+            '      restore: ["sh", "-c", "cat > /var/lib/db/lines.txt"]',
+          ]),
       '',
     ].join('\n');
   const deploy = async (version: string, o: Parameters<typeof config>[1] = {}) => {
@@ -98,8 +103,33 @@ describe('services, backups and restore', () => {
     assert.equal(await get('/cgi-bin/write?one'), 'ok\n');
     assert.equal(await get('/cgi-bin/read'), 'one\n');
     const services = await calma(['services', app], { env });
-    assert.match(services.stdout, new RegExp(`^db +production +${dbImage} +running`, 'm'));
+    assert.match(services.stdout, new RegExp(`^db +production +db:8080 +${dbImage} +running`, 'm'));
+    const svc = (await docker.listContainers({ filters: { label: [`calma.app=${app}`, 'calma.role=service'] } }))[0]!;
+    assert.deepEqual(Object.keys((await docker.getContainer(svc.Id).inspect()).Config.ExposedPorts ?? {}), ['8080/tcp']);
+    assert.equal((await docker.getContainer(svc.Id).inspect()).HostConfig.PortBindings?.['8080/tcp'], undefined, 'never published on the host');
     assert.deepEqual(await backups(), [], 'nothing to back up before the first release');
+  });
+
+  test('services restart APP NAME, logs --service and exec --service act on the service container', async () => {
+    const container = `calma-${app}-production-svc-db`;
+    const startedAt = async () => (await docker.getContainer(container).inspect()).State.StartedAt;
+    const before = await startedAt();
+    const restarted = await calma(['services', 'restart', app, 'db'], { env });
+    assert.equal(restarted.code, 0, restarted.stderr);
+    assert.equal(restarted.stdout, `restarted db (${container}): running\n`);
+    assert.notEqual(await startedAt(), before, 'a new start of the same container');
+    assert.equal(await get('/cgi-bin/read'), 'one\n', 'its data kept');
+    const logs = await calma(['logs', app, '--service', 'db', '-n', '10'], { env });
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.deepEqual(logs.stdout.split('\n').filter((l) => l.includes('db ready')), [`${container} | db ready on 8080`, `${container} | db ready on 8080`], 'from its first start and its restart');
+    const exec = await calma(['exec', app, '--service', 'db', '--', 'sh', '-c', 'cat /var/lib/db/lines.txt; exit 4'], { env });
+    assert.equal(exec.code, 4);
+    assert.equal(exec.stdout, 'one\n');
+    for (const args of [['services', 'restart', app, 'cache'], ['logs', app, '--service', 'cache'], ['exec', app, '--service', 'cache', '--', 'true']]) {
+      const r = await calma(args, { env });
+      assert.equal(r.code, 1, args.join(' '));
+      assert.equal(r.stderr, `error: ${app}/production has no service cache\n`, args.join(' '));
+    }
   });
 
   test('a redeploy takes a backup first: the manifest checksums verify, the service keeps running untouched', async () => {
@@ -204,5 +234,26 @@ describe('services, backups and restore', () => {
     assert.equal(await get('/'), 'v6\n');
     assert.equal(await get('/cgi-bin/read'), readFileSync(join(before8.path, 'services', 'db.dump'), 'utf8'), 'the data v8 found when it went live');
     assert.notEqual(dataThen, '');
+  });
+
+  test('a service dropped from calma.yml stays while a deployment fails, and goes only after the new release serves', async () => {
+    const serviceIds = async () => (await docker.listContainers({ all: true, filters: { label: [`calma.app=${app}`, 'calma.role=service'] } })).map((c) => c.Id);
+    const [svc] = await serviceIds();
+    const data = await get('/cgi-bin/read');
+    const failed = await deploy('v9', { keep: 5, noServices: true, release: '["sh", "-c", "exit 5"]' });
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /release command exited with code 5/);
+    assert.doesNotMatch(failed.stdout, /service db is no longer in calma.yml/);
+    assert.deepEqual(await serviceIds(), [svc], 'the old release keeps its service');
+    assert.equal(await get('/'), 'v6\n');
+    assert.equal(await get('/cgi-bin/read'), data, 'and still reaches it');
+    const r = await deploy('v10', { keep: 5, noServices: true });
+    assert.equal(r.code, 0, r.stderr);
+    const switched = r.stdout.search(/edge now routes/);
+    const removed = r.stdout.search(/service db is no longer in calma.yml: removed \(its volumes are kept\)/);
+    assert.ok(switched >= 0 && removed > switched, `removed after the switch:\n${r.stdout}`);
+    assert.deepEqual(await serviceIds(), []);
+    assert.equal(await get('/'), 'v10\n');
+    assert.ok(await docker.getVolume(`${app}_db`).inspect(), 'its data stays');
   });
 });

@@ -91,6 +91,45 @@ describe('calma deploy through the daemon', () => {
     assert.deepEqual(deployments[3]!.steps.map((s) => s.step), ['start', 'health', 'switch', 'verify', 'drain', 'stop']);
   });
 
+  test('keep: releases beyond it are removed with the images calma built for them, never one a kept release uses', async () => {
+    const before = JSON.parse((await calma(['--json', 'releases', app], { env })).stdout) as Array<{ version: string; image: string; available: boolean }>;
+    // Four releases in the engine now: v2 (serving, from the last rollback), v1 (the rollback before), v2 and v1.
+    const [v2, v1] = before;
+    assert.deepEqual(before.map((r) => r.available), [true, true]);
+    const r = await deployVersion('v5', 'keep: 1\n');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`removed image .*${v1!.image}`));
+    const after = JSON.parse((await calma(['--json', 'releases', app], { env })).stdout) as Array<{ version: string; image: string; available: boolean }>;
+    const v5 = after[0]!;
+    assert.deepEqual(after.map((x) => [x.version, x.available]), [[v5.version, true], [v2!.version, true], [v1!.version, false]]);
+    await assert.rejects(docker.getImage(v1!.image).inspect(), 'v1 is beyond keep: its image is gone');
+    const web = await docker.listContainers({ all: true, filters: { label: [`calma.app=${app}`, 'calma.role=web'] } });
+    assert.deepEqual([...new Set(web.map((c) => `${c.State === 'running' ? 'serving' : 'kept'} ${c.Image}`))].sort(), [`kept ${v2!.image}`, `serving ${v5.image}`]);
+    assert.equal(await body(), 'v5\n');
+  });
+
+  test('deploy --no-wait is refused with one line while another deployment of the environment runs; the running one is untouched', async () => {
+    // The release command holds the first deployment long enough to try a second one beside it.
+    dir.write('calma.yml', config('v6', 'release: ["sh", "-c", "sleep 3"]\n'));
+    dir.git('commit', '-q', '-am', 'release v6');
+    const first = calma(['deploy', dir.dir], { env });
+    let running: { id: string } | undefined;
+    for (const end = Date.now() + 30_000; !running && Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+      const pipelines = JSON.parse((await calma(['--json', 'pipelines', app], { env })).stdout) as Array<{ id: string; status: string }>;
+      running = pipelines.find((p) => p.status === 'running');
+    }
+    assert.ok(running, 'the first deployment is running');
+    const refused = await calma(['deploy', dir.dir, '--no-wait'], { env });
+    assert.equal(refused.code, 1);
+    assert.equal(refused.stderr, `error: ${app}/production is busy with pipeline ${running.id}: retry later, or drop --no-wait to wait for it\n`);
+    const done = await first;
+    assert.equal(done.code, 0, done.stderr);
+    assert.equal(await body(), 'v6\n');
+    const pipelines = JSON.parse((await calma(['--json', 'pipelines', app], { env })).stdout) as Array<{ id: string; status: string }>;
+    assert.equal(pipelines.find((p) => p.id === running!.id)?.status, 'succeeded');
+    assert.equal(pipelines.filter((p) => p.status === 'queued' || p.status === 'running').length, 0, 'the refused one left nothing behind');
+  });
+
   test('secrets: a missing one stops the deploy; a set one reaches the app and is never shown back', async () => {
     const missing = await deployVersion('v4', 'secrets: [APP_SECRET]\n');
     assert.equal(missing.code, 1);

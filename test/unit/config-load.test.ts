@@ -53,6 +53,7 @@ test('a minimal file gets every default', () => {
   assert.equal(c.https, true);
   assert.equal(c.hsts, false);
   assert.deepEqual(c.backup, { volumes: [], keep: 10 });
+  assert.equal(c.keep, 5);
   assert.equal(c.previews, undefined);
 });
 
@@ -104,6 +105,13 @@ const cases: [string, string, string[]][] = [
   ]],
   ['backups of undeclared volumes', 'app: shop\nvolumes: [uploads:/u]\nbackup:\n  volumes: [uploads, db]\n',
     ['calma.yml:4:22 backup.volumes[1]: expected a named volume declared in volumes or services (uploads), got "db"']],
+  ['keep out of range', 'app: shop\nkeep: 0\n', ['calma.yml:2:7 keep: expected a number at least 1, got 0']],
+  ['keep over 100', 'app: shop\nkeep: 101\n', ['calma.yml:2:7 keep: expected a number at most 100, got 101']],
+  ['keep not whole', 'app: shop\nkeep: 2.5\n', ['calma.yml:2:7 keep: expected a whole number, got 2.5']],
+  ['a service port out of range', 'app: shop\nservices:\n  db:\n    image: postgres:16\n    port: 70000\n',
+    ['calma.yml:5:11 services.db.port: expected a number at most 65535, got 70000']],
+  ['a service port that is not a number', 'app: shop\nservices:\n  db: {image: redis, port: "6379/tcp"}\n',
+    ['calma.yml:3:28 services.db.port: expected a number, got "6379/tcp"']],
   ['two registry passwords', 'app: shop\nregistry:\n  server: r.example.com\n  username: u\n  password_env: P\n  password_file: /p\n',
     ['calma.yml:6:18 registry.password_file: set only one of password_env and password_file']],
   ['a backup schedule with too few fields', 'app: shop\nbackup:\n  schedule: "0 3 * *"\n',
@@ -119,6 +127,16 @@ const cases: [string, string, string[]][] = [
   ['a preview domain without {branch}', 'app: shop\npreviews:\n  branches: [x]\n  domain: p.example.com\n',
     ['calma.yml:4:11 previews.domain: expected a host name containing {branch} like {branch}.preview.example.com, got "p.example.com"']],
 ];
+
+test('keep: releases kept per environment for rollback', () => {
+  assert.equal(parseConfig('app: shop\nkeep: 12\n', 'calma.yml').keep, 12);
+});
+
+test('a service port is the container port it listens on; none by default', () => {
+  const c = parseConfig('app: shop\nservices:\n  db: {image: postgres:16, port: 5432}\n  cache: {image: redis}\n', 'calma.yml');
+  assert.equal(c.services.db?.port, 5432);
+  assert.equal(c.services.cache?.port, undefined);
+});
 
 test('a backup schedule is kept as written: 5 fields, 6 with seconds, or a nickname', () => {
   for (const schedule of ['30 2 * * 1-5', '0 */15 * * * *', '@daily']) {

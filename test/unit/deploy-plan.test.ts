@@ -13,6 +13,7 @@ const target: DeployTarget = {
   releaseCommand: undefined,
   backup: false,
   services: false,
+  removedServices: [],
   keep: 2,
   slot: 'a',
   addresses: ['10.210.128.0', '10.210.128.1'],
@@ -56,6 +57,25 @@ test('redeploy: backup and release command run before the switch; blue drains, s
   assert.deepEqual(steps[8], { kind: 'remove', containers: ['d1'] });
 });
 
+test('releases beyond keep are removed, then their images are offered for pruning (once each)', () => {
+  const withImage = (r: RunningRelease, imageId: string): RunningRelease => ({ ...r, imageId });
+  const releases: RunningRelease[] = [
+    withImage(release('d4', 'b', true, ['b1'], ['10.0.0.2']), 'sha256:four'),
+    withImage(release('d3', 'a', false, ['a3'], ['10.0.0.1']), 'sha256:three'),
+    withImage(release('d2', 'b', false, ['b2'], ['10.0.0.2']), 'sha256:two'),
+    withImage(release('d1', 'a', false, ['a1'], ['10.0.0.1']), 'sha256:two'),
+  ];
+  const steps = planDeployment(releases, { ...target, replicas: 1, addresses: ['10.0.0.1'], standbyAddresses: ['10.0.0.2'], keep: 2 }, name);
+  assert.deepEqual(steps.slice(-2), [
+    { kind: 'remove', containers: ['b2', 'a1'] },
+    { kind: 'prune-images', images: ['sha256:two'] },
+  ]);
+  const keepAll = planDeployment(releases, { ...target, replicas: 1, addresses: ['10.0.0.1'], standbyAddresses: ['10.0.0.2'], keep: 4 }, name);
+  assert.deepEqual(keepAll.filter((s) => s.kind === 'remove' || s.kind === 'prune-images'), [], 'keep 4: the serving one and three more stay, nothing goes');
+  const keepOne = planDeployment(releases, { ...target, replicas: 1, addresses: ['10.0.0.1'], standbyAddresses: ['10.0.0.2'], keep: 1 }, name);
+  assert.deepEqual(keepOne.slice(-1), [{ kind: 'prune-images', images: ['sha256:three', 'sha256:two'] }], 'keep 1: only the release green replaces stays');
+});
+
 test('a release left running in green\'s slot is stopped before green takes its addresses', () => {
   const releases = [release('d3', 'b', true, ['b1'], ['10.0.0.2']), release('d2', 'a', true, ['a1'], ['10.0.0.1'])];
   const steps = planDeployment(releases, { ...target, replicas: 1, addresses: ['10.0.0.1'], standbyAddresses: ['10.0.0.2'] }, name);
@@ -80,6 +100,17 @@ test('services are brought in line after the backup and before green; a rollback
   const steps = planDeployment([release('d1', 'b', true, ['b1'], ['10.0.0.2'])], { ...target, backup: true, services: true, restoreBackup: 'bk0000001' }, name);
   assert.deepEqual(steps.slice(0, 4).map((s) => s.kind), ['backup', 'services', 'restore', 'start']);
   assert.deepEqual(steps[2], { kind: 'restore', backupId: 'bk0000001' });
+});
+
+test('services dropped from calma.yml are removed only once green serves and blue has stopped', () => {
+  const releases = [release('d1', 'b', true, ['b1'], ['10.0.0.2']), release('d0', 'a', false, ['a0'], ['10.0.0.1'])];
+  const steps = planDeployment(releases, { ...target, replicas: 1, addresses: ['10.0.0.1'], standbyAddresses: ['10.0.0.2'], services: true, removedServices: ['cache'], keep: 1 }, name);
+  assert.deepEqual(steps.map((s) => s.kind), ['services', 'start', 'health', 'switch', 'verify', 'drain', 'stop', 'remove-services', 'remove']);
+  assert.deepEqual(steps[7], { kind: 'remove-services', services: ['cache'] });
+  // A failure up to verify never reaches it, and undoing has nothing of it to put back.
+  assert.deepEqual(planCompensation(steps.slice(0, 4), ['b1']).map((s) => s.kind), ['switch', 'remove']);
+  const first = planDeployment([], { ...target, services: false, removedServices: ['db'] }, name);
+  assert.deepEqual(first.map((s) => s.kind), ['start', 'health', 'switch', 'verify', 'remove-services'], 'with nothing to drain, right after verify');
 });
 
 test('once the release command ran (even failing), undoing puts the backup back', () => {

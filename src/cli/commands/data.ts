@@ -17,7 +17,9 @@ export function registerData(program: Command): void {
     .action(async (app: string, opts: { env?: string }, cmd: Command) => {
       const rows = await clientFromEnv().call(api.services, { params: { app }, query: opts.env ? { env: opts.env } : {} });
       if (globalOptions(cmd).json) return printJson(rows);
-      process.stdout.write(table(['SERVICE', 'ENV', 'IMAGE', 'STATE', 'STATUS'], rows.map((r) => [r.name, r.env, r.image, r.state, r.status])));
+      // The address the app reaches it at on the environment's network, e.g. db:5432.
+      const address = (r: (typeof rows)[number]) => (r.port === null ? r.name : `${r.name}:${r.port}`);
+      process.stdout.write(table(['SERVICE', 'ENV', 'ADDRESS', 'IMAGE', 'STATE', 'STATUS'], rows.map((r) => [r.name, r.env, address(r), r.image, r.state, r.status])));
     });
   services
     .command('restart')

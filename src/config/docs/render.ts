@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { calmaSchema } from '../schema.js';
 import { DURATION_PATTERN, SIZE_PATTERN } from '../units.js';
+import { BACKUPS_SECTION } from './backups.js';
 
 /** The parts of a JSON Schema that the Markdown page reads. */
 interface JsonSchema {
@@ -88,7 +89,8 @@ const INTRO = `# calma.yml reference
 arguments (\`["./app", "serve"]\`), never shell strings. Unknown keys are errors.
 
 Editors can check the file against [schema/calma.schema.json](../schema/calma.schema.json).
-This page is generated from \`src/config/schema.ts\` by \`npm run gen:docs\`; do not edit it by hand.`;
+This page is generated from \`src/config/schema.ts\` (and the prose in \`src/config/docs/\`) by
+\`npm run gen:docs\`; do not edit it by hand.`;
 
 export function renderMarkdown(): string {
   const root = renderJsonSchema() as JsonSchema;
@@ -96,5 +98,5 @@ export function renderMarkdown(): string {
     const body = rows(s, key, root.required?.includes(key) ?? false);
     return `## \`${key}\`\n\n${table(body)}`;
   });
-  return `${[INTRO, ...sections].join('\n\n')}\n`;
+  return `${[INTRO, ...sections, BACKUPS_SECTION].join('\n\n')}\n`;
 }

@@ -1,0 +1,28 @@
+// Removing the images of releases beyond `keep` (see deploy/image-retention.ts
+// for which). Each tag is removed on its own, without force: the engine itself
+// then refuses to drop an image a container was created from since the list was read.
+import type Docker from 'dockerode';
+import { errorMessage } from '../errors.js';
+import { prunableImages } from '../deploy/image-retention.js';
+
+export async function pruneReleaseImages(docker: Docker, app: string, candidates: readonly string[], log: (line: string) => void): Promise<void> {
+  if (candidates.length === 0) return;
+  const [images, containers] = await Promise.all([docker.listImages({ filters: { label: [`calma.app=${app}`] } }), docker.listContainers({ all: true })]);
+  const chosen = prunableImages(
+    app,
+    candidates,
+    images.map((i) => ({ id: i.Id, labels: i.Labels })),
+    containers.map((c) => ({ imageId: c.ImageID })),
+  );
+  for (const id of chosen) {
+    const tags = (images.find((i) => i.Id === id)?.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
+    try {
+      // An untagged image (its tags moved to newer builds) goes by its id.
+      for (const ref of tags.length > 0 ? tags : [id]) await docker.getImage(ref).remove();
+      log(`removed image ${tags.join(' ') || id.slice(7, 19)} of a release beyond keep`);
+    } catch (e) {
+      // Housekeeping: an image still needed stays, and the deployment is not failed for it.
+      log(`kept image ${tags.join(' ') || id.slice(7, 19)}: ${errorMessage(e)}`);
+    }
+  }
+}
