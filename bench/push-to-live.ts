@@ -64,6 +64,12 @@ runMain('push-to-live', async () => {
     process.stderr.write(`calma round ${i}: live after ${secs(calma[i - 1]!)} (git push returned after ${secs(pushReturned[i - 1]!)})\n`);
   }
 
+  // Where calma's time went in the last round, as its pipeline and deployment recorded it.
+  const [last] = JSON.parse(await calmaCli(daemon, ['--json', 'pipelines', app])) as Array<{ stages: Array<{ stage: string; ms: number | null }>; deploymentId: string | null }>;
+  const [deployment] = JSON.parse(await calmaCli(daemon, ['--json', 'deployments', app])) as Array<{ steps: Array<{ step: string; ms: number | null }> }>;
+  const timing = (xs: Array<{ ms: number | null }>, name: (x: never) => string) => xs.map((x) => `${name(x as never)} ${x.ms ?? '?'} ms`).join(', ');
+  process.stderr.write(`calma's last round: stages ${timing(last?.stages ?? [], (x: { stage: string }) => x.stage)}; deployment steps ${timing(deployment?.steps ?? [], (x: { step: string }) => x.step)}\n`);
+
   // By hand: the same image build, container swap and nginx reload.
   const net = await fixedIpNetwork(`bpl-${id}`, label);
   const nginxPort = await freePort();

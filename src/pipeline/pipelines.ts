@@ -109,7 +109,7 @@ export class Pipelines {
           if (req.config.build.test) report('pending', 'tests running');
           try {
             const deploymentId = await runPipeline(
-              { id, app, target, checkout, config: req.config, ...(seed ? { seed } : {}), signal: state.abort.signal, emit, deploying: () => (state.deploying = true), tested: (ok, d) => report(ok ? 'success' : 'failure', d) },
+              { id, app, target, checkout, config: req.config, actor: req.actor, ...(seed ? { seed } : {}), signal: state.abort.signal, emit, deploying: () => (state.deploying = true), tested: (ok, d) => report(ok ? 'success' : 'failure', d) },
               this.deps,
             );
             say('succeeded');

@@ -28,6 +28,8 @@ export interface PipelineJob {
   target: PipelineTarget;
   checkout: Checkout;
   config: CalmaConfig;
+  /** Who started the pipeline; its deployment records the same. */
+  actor: string;
   /** Set when a preview is new and starts from a copy of production's data. */
   seed?: { backupId: string; from: string };
   signal: AbortSignal;
@@ -106,7 +108,7 @@ export async function runPipeline(job: PipelineJob, deps: RunDeps): Promise<stri
             secrets,
             ...(job.seed ? { restoreBackup: job.seed.backupId, restoreFrom: job.seed.from } : {}),
           },
-          releaseDeps(deps.deploy, log),
+          releaseDeps(deps.deploy, log, job.actor),
         );
         deps.store.linkDeployment(id, out.deploymentId);
         deps.deploy.released?.();
