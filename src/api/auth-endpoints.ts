@@ -37,7 +37,7 @@ export const stateEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('deployment'), app: z.string(), env: z.string(), id: z.string(), kind: z.string(), status: z.string(), at: z.string() }),
   z.object({ type: z.literal('pipeline'), app: z.string(), env: z.string(), id: z.string(), status: z.string(), at: z.string() }),
   z.object({ type: z.literal('preview'), app: z.string(), env: z.string(), status: z.enum(['created', 'removed']), at: z.string() }),
-  z.object({ type: z.literal('backup'), app: z.string(), env: z.string(), id: z.string(), status: z.enum(['taken', 'removed']), at: z.string() }),
+  z.object({ type: z.literal('backup'), app: z.string(), env: z.string(), id: z.string(), status: z.enum(['taken', 'verified', 'removed']), at: z.string() }),
   z.object({ type: z.literal('cert'), app: z.string(), env: z.string(), status: z.enum(['installed', 'failed', 'removed']), at: z.string() }),
   z.object({ type: z.literal('end') }),
 ]);

@@ -43,6 +43,8 @@ export class BackupStore {
 
   verified(id: string, error: string | null): void {
     this.db.prepare('UPDATE backups SET verified_at = ?, verify_error = ? WHERE id = ?').run(error === null ? new Date().toISOString() : null, error, id);
+    const row = this.feed && (this.db.prepare('SELECT app, env FROM backups WHERE id = ?').get(id) as { app: string; env: string } | undefined);
+    if (row) this.feed!.backup({ ...row, id, status: 'verified' });
   }
 
   remove(id: string): void {
