@@ -30,7 +30,7 @@ export function Environment({ app, env, session }: { app: string; env: string; s
   const releases = useData(() => call('releases', { params: { app }, query: { env } }), key, on('deployment'));
   const deployments = useData(() => call('deployments', { params: { app }, query: { env } }), key, on('deployment'));
   const pipelines = useData(() => call('pipelines', { params: { app } }).then((ps) => ps.filter((p) => p.env === env)), key, on('pipeline', 'deployment'));
-  // A backup's verification has no event of its own: it is checked when a restore (a deployment) reads it.
+  // Backups change with backup events (taken, verified, removed) and with the deployments that take them.
   const backups = useData(() => call('backups', { params: { app }, query: { env } }), key, on('backup', 'deployment'));
   const certs = useData(() => call('certs', { query: { app } }).then((cs) => cs.filter((c) => c.env === env)), key, on('cert'));
   const who = whoOf(deployments.data ?? [], pipelines.data ?? []);
