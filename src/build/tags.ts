@@ -17,6 +17,12 @@ export interface Version {
   semver: string[];
 }
 
+/** The image tag a git tag gives (`1.2.0` or `v1.2.0` → `v1.2.0`), or undefined for a tag that is not a version. */
+export function semverTag(gitTag: string): string | undefined {
+  const v = semver.valid(gitTag);
+  return v === null ? undefined : `v${v}`;
+}
+
 export function computeVersion(git: GitInfo | undefined, contentHash: string): Version {
   const branch = git?.branch ?? '';
   if (!git || git.dirty) {
@@ -24,10 +30,9 @@ export function computeVersion(git: GitInfo | undefined, contentHash: string): V
     return { id, commit: id, branch, dirty: true, semver: [] };
   }
   const versions = git.tags
-    .map((t) => semver.valid(t))
-    .filter((v): v is string => v !== null)
-    .sort(semver.rcompare)
-    .map((v) => `v${v}`);
+    .map(semverTag)
+    .filter((v): v is string => v !== undefined)
+    .sort(semver.rcompare);
   return { id: git.sha.slice(0, 12), commit: git.sha, branch, dirty: false, semver: [...new Set(versions)] };
 }
 

@@ -27,6 +27,12 @@ export async function fetchBranch(repo: string, url: string, branch: string, env
   await git(['--git-dir', repo, 'fetch', '--quiet', '--force', '--no-tags', '--', url, `+${ref}:${ref}`], { env, timeoutMs: 10 * 60_000 });
 }
 
+/** The commit a pushed object names: itself, or the commit an annotated tag points at. */
+export async function commitOf(repo: string, sha: string): Promise<string> {
+  if (!SHA.test(sha)) throw new Error(`invalid object "${sha}"`);
+  return (await git(['--git-dir', repo, 'rev-parse', '--verify', '--quiet', `${sha}^{commit}`])).trim();
+}
+
 /** Whether the repository has this commit. */
 export async function hasCommit(repo: string, sha: string): Promise<boolean> {
   if (!SHA.test(sha)) return false;

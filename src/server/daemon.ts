@@ -128,7 +128,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   // Hooks point at this daemon's hook module: rewritten in case calma moved or was upgraded.
   for (const g of gitApps.list()) await ensureRepo(opts.home, g.app);
   let tcpAddress: string | null = null;
-  const gitDeps = { home: opts.home, pipelines, previews, gitApps, store: pipelineStore, logs: pipelineLogs, httpPort: opts.edge.httpPort, tcp: () => tcpAddress };
+  const gitDeps = { home: opts.home, docker, db, pipelines, previews, gitApps, store: pipelineStore, logs: pipelineLogs, httpPort: opts.edge.httpPort, tcp: () => tcpAddress };
   const auth: AuthDeps = { db, users: new Users(db), sessions: new Sessions(db) };
   const handlers = createHandlers({
     version: calmaVersion,

@@ -16,6 +16,7 @@ import { webhookProviders, WebhookPayloadError, type HookEvent, type WebhookProv
 import { parseWebhook } from '../git/webhooks/parse.js';
 import { verifyWebhook } from '../git/webhooks/verify.js';
 import { deliverDeletion, deliverPush, type DeliverDeps } from '../pipeline/deliver.js';
+import { deliverTag, type TagDeps } from '../pipeline/tag.js';
 import type { Db } from '../state/db.js';
 import type { SecretBox } from '../state/secret-box.js';
 import { openSecrets } from '../state/secrets.js';
@@ -25,7 +26,7 @@ import { verifyToken } from './tokens.js';
 
 export const WEBHOOK_MAX_BYTES = 5 * 1024 * 1024;
 
-export interface GitRouteDeps extends DeliverDeps {
+export interface GitRouteDeps extends DeliverDeps, TagDeps {
   db: Db;
   secrets: SecretBox;
   socketPath: string;
@@ -130,7 +131,7 @@ async function act(deps: GitRouteDeps, app: string, event: Exclude<HookEvent, { 
   };
   if (event.kind === 'branch-deleted') return deliverDeletion(deps, app, event.branch, log);
   if (event.kind === 'pull-request' && event.action === 'closed') return deliverDeletion(deps, app, event.branch, log);
-  if (event.kind === 'tag') return;
+  if (event.kind === 'tag') return deliverTag(deps, app, event.tag, event.sha, (e) => e.type === 'log' && deps.log('webhook tag', { app, line: e.line }));
   const repo = repoDir(deps.home, app);
   if (!(await hasCommit(repo, event.sha))) {
     // Only the repository the app was connected to is fetched from, never a URL a payload names.

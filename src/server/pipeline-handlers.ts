@@ -2,7 +2,9 @@
 // previews, and the git hook's notice of pushed refs.
 import type { Api } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
-import { ensureRepo } from '../git/repos.js';
+import { ensureRepo, repoDir } from '../git/repos.js';
+import { commitOf } from '../git/checkout.js';
+import { deliverTag, type TagDeps } from '../pipeline/tag.js';
 import { deliverDeletion, deliverPush, type DeliverDeps } from '../pipeline/deliver.js';
 import type { PipelineLogs } from '../pipeline/log.js';
 import type { Pipelines } from '../pipeline/pipelines.js';
@@ -12,7 +14,7 @@ import { requireApp } from './auth.js';
 import { orderedSender } from './ordered-sender.js';
 import { urlsOf } from './deploy-handler.js';
 
-export interface PipelineHandlerDeps extends DeliverDeps {
+export interface PipelineHandlerDeps extends DeliverDeps, TagDeps {
   store: PipelineStore;
   logs: PipelineLogs;
   pipelines: Pipelines;
@@ -102,6 +104,10 @@ export function pipelineHandlers(deps: PipelineHandlerDeps): Handlers<PipelineAp
       const { send, flush } = orderedSender(emit);
       try {
         for (const u of body.updates) {
+          if (u.ref.startsWith('refs/tags/')) {
+            if (!ZERO.test(u.new)) await deliverTag(deps, params.app, u.ref.slice('refs/tags/'.length), await commitOf(repoDir(deps.home, params.app), u.new), send);
+            continue;
+          }
           if (!u.ref.startsWith('refs/heads/')) continue;
           const branch = u.ref.slice('refs/heads/'.length);
           if (ZERO.test(u.new)) await deliverDeletion(deps, params.app, branch, send);

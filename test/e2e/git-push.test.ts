@@ -111,6 +111,23 @@ describe('git push to the daemon', () => {
     assert.deepEqual(await body(domain), { status: 200, body: 'v1\n' });
   });
 
+  test('pushing a version tag names the commit\'s image with it, without a rebuild; other tags tag nothing', async () => {
+    dir.git('checkout', '-q', 'main');
+    const head = dir.git('rev-parse', 'HEAD').trim();
+    const before = (await docker.listImages({ filters: { label: [`calma.app=${app}`, `calma.commit=${head}`, 'calma.role=image'] } }))[0]!;
+    dir.git('tag', '-a', 'v1.4.0', '-m', 'release 1.4.0');
+    const r = await push('v1.4.0');
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, new RegExp(`remote: tag v1\\.4\\.0: ${app}:v1\\.4\\.0 now names the image of ${head.slice(0, 12)} \\(no rebuild\\)`));
+    assert.equal((await docker.getImage(`${app}:v1.4.0`).inspect()).Id, before.Id, 'the tested image, not a new build');
+    const [release] = JSON.parse((await calma(['--json', 'releases', app], { env })).stdout) as Array<{ tags: string[] }>;
+    assert.deepEqual(release!.tags, ['v1.4.0']);
+    dir.git('tag', 'nightly');
+    const other = await push('nightly');
+    assert.equal(other.code, 0, other.out);
+    assert.match(other.out, /remote: tag nightly is not a version \(like v1\.2\.0\): no image tagged/);
+  });
+
   test('a merge into main is a push: production updates', async () => {
     dir.git('checkout', '-q', 'main');
     dir.git('merge', '-q', '--no-ff', '-m', 'merge feature', 'feature/Login_Page');
