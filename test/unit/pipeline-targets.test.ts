@@ -1,3 +1,4 @@
+import { nextSweepMs } from '../../src/pipeline/expire.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../src/config/load.js';
@@ -75,4 +76,11 @@ test('secrets are blanked in pipeline logs; volumes are per environment', () => 
   assert.ok(!isEnvVolume('shop', 'production', 'shop.preview-x_db'));
   assert.ok(!isEnvVolume('shop', 'preview-x', 'shop.preview-xy_db'));
   assert.ok(isAppVolume('shop', 'shop.staging_db') && !isAppVolume('shop', 'shopping_db'));
+});
+
+test('previews are looked at once a minute, or at half the shortest ttl, never more than 4 times a second', () => {
+  assert.equal(nextSweepMs([]), 60_000);
+  assert.equal(nextSweepMs([7 * 24 * 3600_000]), 60_000);
+  assert.equal(nextSweepMs([20_000, 3_600_000]), 10_000);
+  assert.equal(nextSweepMs([100]), 250);
 });
