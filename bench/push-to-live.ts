@@ -89,13 +89,14 @@ runMain('push-to-live', async () => {
     const host = 10 + i;
     const t0 = performance.now();
     await must('docker', ['build', '-q', '--target', 'production', '--build-arg', `VERSION=${version}`, '-t', image(version), '--label', label, dir]);
+    const built = performance.now() - t0;
     const next = await run(version, host);
     await waitHealthy(net.ip(host), 8080, '/cgi-bin/up', 30_000, 10);
     await nginx.reload(`${net.ip(host)}:8080`);
     hand.push(await servedAt(nginxPort, domain, `${version}\n`, t0));
     await must('docker', ['stop', '-t', '5', current]);
     current = next;
-    process.stderr.write(`hand round ${i}: live after ${secs(hand[i - 1]!)}\n`);
+    process.stderr.write(`hand round ${i}: live after ${secs(hand[i - 1]!)} (docker build ${secs(built)})\n`);
   }
 
   const calmaMedian = median(calma);

@@ -37,12 +37,34 @@ async function withHelper<T>(docker: Docker, volume: string, readOnly: boolean, 
   }
 }
 
-/** Writes the volume's content as a tar (entries under `calma-volume/`) to `dest`. */
+/**
+ * Runs `fn` with every running container that mounts the volume paused, so
+ * no write lands half-way through the copy. Paused, not stopped: their
+ * connections stay open and requests wait the copy out instead of failing.
+ */
+async function withWritersPaused<T>(docker: Docker, volume: string, fn: () => Promise<T>): Promise<T> {
+  const writers = await docker.listContainers({ filters: { volume: [volume], status: ['running'] } });
+  const paused: Docker.Container[] = [];
+  try {
+    for (const w of writers) {
+      const c = docker.getContainer(w.Id);
+      await c.pause();
+      paused.push(c);
+    }
+    return await fn();
+  } finally {
+    for (const c of paused) await c.unpause().catch(() => undefined);
+  }
+}
+
+/** Writes the volume's content as a tar (entries under `calma-volume/`) to `dest`, consistent: its writers are paused meanwhile. */
 export async function archiveVolume(docker: Docker, volume: string, dest: string, labels: Record<string, string>): Promise<void> {
-  await withHelper(docker, volume, true, labels, async (helper) => {
-    const tar = (await helper.getArchive({ path: MOUNT })) as NodeJS.ReadableStream;
-    await pipeline(tar, createWriteStream(dest, { flags: 'wx', mode: 0o600 }));
-  }).catch((e: unknown) => {
+  await withHelper(docker, volume, true, labels, (helper) =>
+    withWritersPaused(docker, volume, async () => {
+      const tar = (await helper.getArchive({ path: MOUNT })) as NodeJS.ReadableStream;
+      await pipeline(tar, createWriteStream(dest, { flags: 'wx', mode: 0o600 }));
+    }),
+  ).catch((e: unknown) => {
     if (e instanceof UserError) throw e;
     throw new UserError(`volume ${volume} could not be read: ${(e as Error).message}`);
   });
