@@ -8,7 +8,7 @@
 // page at desktop width and at 360 px under test-artifacts/dashboard/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -17,6 +17,7 @@ import { calma } from '../support/cli.js';
 import { cliEntry, startAppDaemon, type RunningServer } from '../support/server-cli.js';
 import { getVia, removeApp } from '../support/deploy-env.js';
 import { docker } from '../support/engine.js';
+import { gitPush, removeAppVolumes } from '../support/git-remote.js';
 import { freePort, tempHome } from '../support/server-helpers.js';
 import { artifactsDir, desktop, launchChromium, phone, screenshotBoth, watchProblems } from '../support/browser.js';
 
@@ -47,12 +48,11 @@ describe('the dashboard in a browser', () => {
     dir.write('calma.yml', config(version));
     dir.git('commit', '-q', '-am', `release ${version}`);
   };
-  const push = (token: string, ref: string): Promise<string> =>
-    new Promise((resolve, reject) =>
-      execFile('git', ['push', `http://calma:${token}@127.0.0.1:${apiPort}/git/${app}.git`, ref], { cwd: dir.dir, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' }, timeout: 120_000 }, (err, so, se) =>
-        err ? reject(new Error(`git push ${ref}: ${so}${se}`)) : resolve(`${so}${se}`),
-      ),
-    );
+  const push = async (token: string, ref: string): Promise<string> => {
+    const r = await gitPush(dir.dir, `http://calma:${token}@127.0.0.1:${apiPort}/git/${app}.git`, ref);
+    if (r.code !== 0) throw new Error(`git push ${ref}: ${r.out}`);
+    return r.out;
+  };
   const served = async (host: string) => (await getVia(httpPort, host)).body;
   const open = async (hash: string) => {
     await page.goto(`${base}${hash}`);
@@ -93,8 +93,7 @@ describe('the dashboard in a browser', () => {
     dir?.cleanup();
     home.cleanup();
     await removeApp(app);
-    const { Volumes } = await docker.listVolumes();
-    for (const v of (Volumes ?? []).filter((v) => v.Name.startsWith(`${app}_`) || v.Name.startsWith(`${app}.`))) await docker.getVolume(v.Name).remove().catch(() => undefined);
+    await removeAppVolumes(app);
   });
 
   test('a wrong password is refused on the form; the right one logs in', async () => {

@@ -5,18 +5,13 @@
 // pushes to one branch supersede the waiting one.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { appFromFixture, commitAll, uniqueApp, type AppDir } from '../support/app-dir.js';
 import { calma } from '../support/cli.js';
 import { docker } from '../support/engine.js';
 import { getVia, removeApp } from '../support/deploy-env.js';
 import { freePort, tempHome } from '../support/server-helpers.js';
+import { gitPush, removeAppVolumes } from '../support/git-remote.js';
 import { startAppDaemon, type RunningServer } from '../support/server-cli.js';
-
-interface Pushed {
-  code: number;
-  out: string;
-}
 
 describe('git push to the daemon', () => {
   const app = uniqueApp('gp');
@@ -31,12 +26,7 @@ describe('git push to the daemon', () => {
   const config = (version: string) =>
     `app: ${app}\nbuild:\n  args:\n    VERSION: ${version}\nweb:\n  port: 8080\n  healthcheck:\n    path: /cgi-bin/up\n    interval: 100ms\n    deadline: 6s\n  drain: 1s\ndomains: [${domain}]\nhttps: false\nvolumes: ["data:/www/data"]\npreviews:\n  branches: ["feature/*"]\n  domain: "{branch}.${domain}"\n`;
   const remote = () => `http://calma:${token}@127.0.0.1:${apiPort}/git/${app}.git`;
-  const push = (...args: string[]): Promise<Pushed> =>
-    new Promise((resolve) => {
-      execFile('git', ['push', remote(), ...args], { cwd: dir.dir, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' }, timeout: 120_000 }, (err, stdout, stderr) => {
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` });
-      });
-    });
+  const push = (...args: string[]) => gitPush(dir.dir, remote(), ...args);
   const commitVersion = (version: string) => {
     dir.write('calma.yml', config(version));
     dir.git('commit', '-q', '-am', `release ${version}`);
@@ -59,16 +49,11 @@ describe('git push to the daemon', () => {
     dir.cleanup();
     home.cleanup();
     await removeApp(app);
-    const { Volumes } = await docker.listVolumes();
-    for (const v of (Volumes ?? []).filter((v) => v.Name.startsWith(`${app}_`) || v.Name.startsWith(`${app}.`))) await docker.getVolume(v.Name).remove().catch(() => undefined);
+    await removeAppVolumes(app);
   });
 
   test('a push without a token is refused; calma remote prints the URL', async () => {
-    const r = await new Promise<Pushed>((resolve) =>
-      execFile('git', ['push', `http://127.0.0.1:${apiPort}/git/${app}.git`, 'main'], { cwd: dir.dir, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } }, (err, so, se) =>
-        resolve({ code: err ? 1 : 0, out: `${so}${se}` }),
-      ),
-    );
+    const r = await gitPush(dir.dir, `http://127.0.0.1:${apiPort}/git/${app}.git`, 'main');
     assert.notEqual(r.code, 0);
     const rem = await calma(['remote', app], { env });
     assert.match(rem.stdout, new RegExp(`http://127\\.0\\.0\\.1:${apiPort}/git/${app}\\.git`));

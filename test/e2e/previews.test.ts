@@ -5,7 +5,6 @@
 // a push for `ttl` is torn down.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import http from 'node:http';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { calma } from '../support/cli.js';
 import { docker } from '../support/engine.js';
 import { getVia, removeApp } from '../support/deploy-env.js';
 import { freePort, tempHome } from '../support/server-helpers.js';
+import { gitPush, removeAppVolumes } from '../support/git-remote.js';
 import { startAppDaemon, type RunningServer } from '../support/server-cli.js';
 
 interface StatusCall {
@@ -63,12 +63,7 @@ describe('previews and commit statuses', () => {
       `  status: { provider: github, api: "http://127.0.0.1:${statusPort}", repo: team/shop }`,
       '',
     ].join('\n');
-  const push = (...args: string[]): Promise<{ code: number; out: string }> =>
-    new Promise((resolve) => {
-      execFile('git', ['push', `http://calma:${token}@127.0.0.1:${apiPort}/git/${app}.git`, ...args], { cwd: dir.dir, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' }, timeout: 120_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: `${stdout}${stderr}` }),
-      );
-    });
+  const push = (...args: string[]) => gitPush(dir.dir, `http://calma:${token}@127.0.0.1:${apiPort}/git/${app}.git`, ...args);
   const commitVersion = (version: string) => {
     dir.write('calma.yml', config(version));
     dir.git('commit', '-q', '-am', `release ${version}`);
@@ -112,8 +107,7 @@ describe('previews and commit statuses', () => {
     dir.cleanup();
     home.cleanup();
     await removeApp(app);
-    const { Volumes } = await docker.listVolumes();
-    for (const v of (Volumes ?? []).filter((v) => v.Name.startsWith(`${app}_`) || v.Name.startsWith(`${app}.`))) await docker.getVolume(v.Name).remove().catch(() => undefined);
+    await removeAppVolumes(app);
   });
 
   test('the test gate is reported as a commit status with the token: pending, then success', async () => {
