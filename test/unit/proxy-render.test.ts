@@ -53,7 +53,10 @@ http {
 
     # An incoming X-Request-Id is kept when it looks like one (a caller's trace
     # continues through the edge); anything else gets nginx's own $request_id.
+    # Most requests carry none: the exact "" entry answers them from the hash,
+    # without running the regex.
     map $http_x_request_id $calma_request_id {
+        "" $request_id;
         "~^[A-Za-z0-9._:-]{1,128}$" $http_x_request_id;
         default $request_id;
     }
@@ -153,11 +156,12 @@ server {
         proxy_set_header Upgrade $http_upgrade;
         proxy_set_header Connection $connection_upgrade;
         # The edge is the first hop: the client's own X-Forwarded-For is not trusted.
+        # Only these: the app parses every header on every request. X-Real-IP would
+        # repeat X-Forwarded-For; X-Forwarded-Port is the edge's 80 or 443, which
+        # X-Forwarded-Proto already says.
         proxy_set_header X-Forwarded-For $remote_addr;
-        proxy_set_header X-Real-IP $remote_addr;
         proxy_set_header X-Forwarded-Proto $scheme;
         proxy_set_header X-Forwarded-Host $host;
-        proxy_set_header X-Forwarded-Port $server_port;
         proxy_set_header X-Request-Id $calma_request_id;
         add_header X-Request-Id $calma_request_id always;
         add_header X-Calma-Upstream $calma_probe_upstream always;
