@@ -27,6 +27,18 @@ export async function fetchBranch(repo: string, url: string, branch: string, env
   await git(['--git-dir', repo, 'fetch', '--quiet', '--force', '--no-tags', '--', url, `+${ref}:${ref}`], { env, timeoutMs: 10 * 60_000 });
 }
 
+/**
+ * Fetches a pull request's head as the git host publishes it in the target
+ * repository (`refs/pull/N/head`, GitLab's `refs/merge-requests/N/head`): it
+ * works for pull requests from forks, and lands under refs/calma/, never over
+ * one of the app's own branches.
+ */
+export async function fetchPullRequest(repo: string, url: string, provider: string, n: number, env: Record<string, string>): Promise<void> {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`invalid pull request number ${n}`);
+  const ref = provider === 'gitlab' ? `refs/merge-requests/${n}/head` : `refs/pull/${n}/head`;
+  await git(['--git-dir', repo, 'fetch', '--quiet', '--force', '--no-tags', '--', url, `+${ref}:refs/calma/pull/${n}`], { env, timeoutMs: 10 * 60_000 });
+}
+
 /** The commit a pushed object names: itself, or the commit an annotated tag points at. */
 export async function commitOf(repo: string, sha: string): Promise<string> {
   if (!SHA.test(sha)) throw new Error(`invalid object "${sha}"`);

@@ -55,12 +55,16 @@ export function wantsPreview(config: CalmaConfig, branch: string, pullRequest = 
   return pullRequest || picomatch(p.branches, { dot: true })(branch);
 }
 
-/** The environments a push of `branch` deploys to; none when it maps nowhere. */
+/**
+ * The environments a push of `branch` deploys to; none when it maps nowhere.
+ * A pull request only ever gets a preview: its head may come from a fork, and
+ * a fork's `main` must never reach production.
+ */
 export function targetsFor(config: CalmaConfig, branch: string, labelOf: (branch: string) => string, pullRequest = false): PipelineTarget[] {
   const envs = Object.entries(config.environments)
     .filter(([, e]) => e.branch === branch)
     .map(([env, e]) => ({ env, domains: e.domains }));
-  if (envs.length > 0) return envs;
+  if (envs.length > 0) return pullRequest ? [] : envs;
   if (!wantsPreview(config, branch, pullRequest)) return [];
   const label = labelOf(branch);
   return [{ env: previewEnvName(label), domains: [config.previews!.domain.replaceAll('{branch}', label)], preview: { branch, label } }];

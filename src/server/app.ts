@@ -6,7 +6,6 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { z } from 'zod';
 import type { Endpoint, JsonEndpoint } from '../api/contract.js';
 import { toWireError, validationError, type FieldError } from '../api/errors.js';
-import fastifyCookie from '@fastify/cookie';
 import { authenticate, authorize, authorizeApp, csrfHeader, sessionCookie, type AuthDeps, type Listener, type Principal } from './auth.js';
 import type { AnyHandler, Handlers, RequestContext } from './handlers.js';
 import { sendStream } from './stream.js';
@@ -44,7 +43,8 @@ export async function buildApp<A extends Record<string, Endpoint>>(opts: AppOpti
     trustProxy: ['127.0.0.1', '::1'],
   });
   app.decorateRequest('principal', null);
-  await app.register(fastifyCookie);
+  // Sessions exist only over TCP (the socket is trusted as it is); the socket-only daemon does not load the parser.
+  if (opts.listener === 'tcp') await app.register((await import('@fastify/cookie')).default);
   opts.configure?.(app);
 
   // Before body parsing: an unauthenticated caller costs us nothing more.
@@ -56,7 +56,7 @@ export async function buildApp<A extends Record<string, Endpoint>>(opts: AppOpti
     req.principal = authenticate(opts.auth, opts.listener, {
       method: req.method,
       authorization: req.headers.authorization,
-      session: req.cookies[sessionCookie],
+      session: req.cookies?.[sessionCookie],
       csrf: header(req.headers[csrfHeader]),
     });
     if (endpoint) authorize(req.principal, endpoint.access);
@@ -112,6 +112,8 @@ function header(v: string | string[] | undefined): string | undefined {
  * (through the edge, which says so in X-Forwarded-Proto).
  */
 function sessionCookies(reply: FastifyReply, listener: Listener, req: FastifyRequest): RequestContext['cookies'] {
+  // Over the socket there is no browser and no cookie parser: a session there has nothing to be kept in.
+  if (listener === 'socket') return { setSession: () => undefined, clearSession: () => undefined };
   const secure = listener === 'tcp' && (req.protocol === 'https' || req.headers['x-forwarded-proto'] === 'https');
   const base = { path: '/', httpOnly: true, sameSite: 'strict' as const, secure };
   return {

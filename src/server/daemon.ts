@@ -12,7 +12,7 @@ import { AddressBook } from '../state/addresses.js';
 import { BackupStore } from '../state/backups.js';
 import { KeyedLock } from './keyed-lock.js';
 import { CertStore } from '../state/certs.js';
-import { CertManager, type AcmeSettings } from '../tls/manager.js';
+import type { AcmeSettings } from '../tls/manager.js';
 import { edgePaths } from '../proxy/paths.js';
 import { startBackupSchedule } from './schedules.js';
 import { PipelineStore } from '../state/pipelines.js';
@@ -40,7 +40,6 @@ import { StateFeed } from '../state/feed.js';
 import { Users } from '../state/users.js';
 import { Sessions } from '../state/sessions.js';
 import { LoginLimiter } from './login-limit.js';
-import { dashboardDir, registerDashboard } from './dashboard-routes.js';
 import { daemonRoute } from './daemon-route.js';
 import type { Logger } from './log.js';
 import { createHandlers } from './routes.js';
@@ -95,8 +94,9 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const journal = new Journal(db, feed);
   const edgePort = new NginxEdgePort(edge);
   const certStore = new CertStore(db, feed);
+  // The ACME client is loaded only by a daemon that gets certificates.
   const certs = opts.acme
-    ? new CertManager({ home: opts.home, store: certStore, acme: opts.acme, challengeDir: edgePaths(edge.settings).challenges, log: (msg, fields) => log.info(fields ?? {}, msg), installed: (app, env) => edgePort.refresh(app, env) })
+    ? new (await import('../tls/manager.js')).CertManager({ home: opts.home, store: certStore, acme: opts.acme, challengeDir: edgePaths(edge.settings).challenges, log: (msg, fields) => log.info(fields ?? {}, msg), installed: (app, env) => edgePort.refresh(app, env) })
     : undefined;
   // Before the reconcile: the routes it rewrites get their certificates.
   if (certs) {
@@ -141,11 +141,13 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   });
   const uploads = join(opts.home, 'uploads');
   const apps: FastifyInstance[] = [];
+  // Only a daemon that listens on TCP serves the dashboard: the others never load its file server.
+  const dashboard = opts.listen ? await import('./dashboard-routes.js') : undefined;
   const make = async (listener: Listener): Promise<FastifyInstance> => {
     const configure = (a: FastifyInstance): void => {
       acceptTarUploads(a, uploads, opts.maxUploadBytes ?? 2 * 1024 ** 3);
       registerGitRoutes(a, { ...gitDeps, db, secrets: deployDeps.secrets, socketPath, listener, log: (msg, fields) => log.info(fields ?? {}, msg) });
-      if (listener === 'tcp' && !registerDashboard(a)) log.warn({ dir: dashboardDir }, 'the dashboard is not built: run npm run build');
+      if (listener === 'tcp' && dashboard && !dashboard.registerDashboard(a)) log.warn({ dir: dashboard.dashboardDir }, 'the dashboard is not built: run npm run build');
     };
     const app = await buildApp({ listener, auth, log, endpoints: api, handlers, configure });
     acceptTtyExec(app.server, listener, { ...auth, docker });

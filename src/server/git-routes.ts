@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAppName } from '../config/names.js';
 import { scopes, type Scope } from '../api/contract.js';
 import { errorMessage, UserError } from '../errors.js';
-import { fetchBranch, hasCommit } from '../git/checkout.js';
+import { fetchBranch, fetchPullRequest, hasCommit } from '../git/checkout.js';
 import { isBackendPath, runBackend } from '../git/http-backend.js';
 import { repoDir } from '../git/repos.js';
 import { tokenEnv } from '../git/run-git.js';
@@ -112,7 +112,7 @@ export function registerGitRoutes(app: FastifyInstance, deps: GitRouteDeps): voi
         if (recent.size > 1000) recent.delete(recent.values().next().value!);
       }
       // Hosts give up on a hook after about 10 s: the work goes on after the answer.
-      void act(deps, app, event).catch((e: unknown) => deps.log('webhook failed', { app, provider, error: errorMessage(e) }));
+      void act(deps, app, provider, event).catch((e: unknown) => deps.log('webhook failed', { app, provider, error: errorMessage(e) }));
       return send(reply, 202, `accepted: ${event.kind}`, { event: event.kind });
     });
   });
@@ -125,7 +125,7 @@ function fetchEnv(deps: GitRouteDeps, app: string): Record<string, string> {
   return tokenEnv(openSecrets(deps.db, deps.secrets, app, [name]).values[name]);
 }
 
-async function act(deps: GitRouteDeps, app: string, event: Exclude<HookEvent, { kind: 'ignored' }>): Promise<void> {
+async function act(deps: GitRouteDeps, app: string, provider: string, event: Exclude<HookEvent, { kind: 'ignored' }>): Promise<void> {
   const log = (e: { type: string }): void => {
     if (e.type === 'pipeline') deps.log('webhook pipeline', { app, ...e });
   };
@@ -137,7 +137,8 @@ async function act(deps: GitRouteDeps, app: string, event: Exclude<HookEvent, { 
     // Only the repository the app was connected to is fetched from, never a URL a payload names.
     const url = deps.gitApps.get(app)?.repository;
     if (!url) throw new UserError(`${app} has no repository to fetch ${event.sha.slice(0, 12)} from: set source.repository in calma.yml, or calma apps create ${app} --repository URL`);
-    await fetchBranch(repo, url, event.branch, fetchEnv(deps, app));
+    if (event.kind === 'pull-request') await fetchPullRequest(repo, url, provider, event.number, fetchEnv(deps, app));
+    else await fetchBranch(repo, url, event.branch, fetchEnv(deps, app));
   }
   await deliverPush(deps, app, { branch: event.branch, sha: event.sha, trigger: 'webhook', ...(event.kind === 'pull-request' ? { pullRequest: event.number } : {}) }, log);
 }

@@ -30,7 +30,7 @@ describe('webhooks', () => {
   let dir: AppDir;
   let delivery = 0;
   const config = (version: string) =>
-    `app: ${app}\nbuild:\n  args:\n    VERSION: ${version}\nweb:\n  port: 8080\n  healthcheck:\n    path: /cgi-bin/up\n    interval: 100ms\n    deadline: 6s\n  drain: 1s\ndomains: [${domain}]\nhttps: false\n`;
+    `app: ${app}\nbuild:\n  args:\n    VERSION: ${version}\nweb:\n  port: 8080\n  healthcheck:\n    path: /cgi-bin/up\n    interval: 100ms\n    deadline: 6s\n  drain: 1s\ndomains: [${domain}]\nhttps: false\npreviews:\n  branches: ["feature/*"]\n  domain: "{branch}.${domain}"\n`;
 
   /** A new commit on main, pushed to the upstream repository; returns its sha. */
   const release = (version: string): string => {
@@ -141,5 +141,43 @@ describe('webhooks', () => {
     const list = await settled(4);
     assert.ok(list.every((p) => p.status === 'succeeded'), JSON.stringify(list));
     assert.equal(await served(), 'v4\n');
+  });
+
+  test("pull requests from forks: fetched from the host's pull ref into a preview; a fork's main never reaches production", async () => {
+    /** A commit that exists upstream only as the pull request's ref, as a fork's commit does. */
+    const forkCommit = (version: string, n: number): string => {
+      dir.git('checkout', '-q', '-b', `fork-${n}`, 'main');
+      dir.write('calma.yml', config(version));
+      dir.git('commit', '-q', '-am', `fork ${version}`);
+      dir.git('push', '-q', upstream, `HEAD:refs/pull/${n}/head`);
+      const sha = dir.git('rev-parse', 'HEAD').trim();
+      dir.git('checkout', '-q', 'main');
+      return sha;
+    };
+    const opened = (n: number, headRef: string, sha: string) => {
+      const f = fixture('github', 'pull-request-opened', sha);
+      const body = JSON.parse(f.raw.toString()) as { number: number; pull_request: { number: number; head: { ref: string; sha: string } } };
+      body.number = n;
+      body.pull_request.number = n;
+      body.pull_request.head.ref = headRef;
+      body.pull_request.head.sha = sha;
+      const raw = Buffer.from(JSON.stringify(body));
+      return post('github', { ...f.headers, 'X-Hub-Signature-256': `sha256=${hmac(raw)}` }, raw);
+    };
+    const before = (await pipelines()).length;
+
+    const evil = forkCommit('fork-main', 7);
+    assert.equal((await opened(7, 'main', evil)).status, 202);
+    const good = forkCommit('fork-feature', 8);
+    assert.equal((await opened(8, 'feature/from-fork', good)).status, 202);
+    const list = await settled(before + 1).catch((e: Error) => {
+      throw new Error(`${e.message}\n${server.logs().split('\n').filter((l) => /webhook/.test(l)).slice(-5).join('\n')}`);
+    });
+    const mine = list.filter((p) => p.commit === evil || p.commit === good);
+    assert.deepEqual(mine.map((p) => [p.commit, p.status]), [[good, 'succeeded']], 'only the feature pull request ran');
+    assert.deepEqual(await getVia(httpPort, `feature-from-fork.${domain}`), { status: 200, body: 'fork-feature\n' });
+    assert.equal(await served(), 'v4\n', "production still serves main's release");
+    const previews = JSON.parse((await calma(['--json', 'previews', app], { env })).stdout) as Array<{ branch: string; pullRequest: number | null }>;
+    assert.deepEqual(previews.map((p) => [p.branch, p.pullRequest]), [['feature/from-fork', 8]]);
   });
 });

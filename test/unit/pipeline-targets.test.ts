@@ -84,3 +84,11 @@ test('previews are looked at once a minute, or at half the shortest ttl, never m
   assert.equal(nextSweepMs([20_000, 3_600_000]), 10_000);
   assert.equal(nextSweepMs([100]), 250);
 });
+
+test('a pull request only ever gets a preview, even when its head branch is a mapped one (a fork\'s main)', () => {
+  const config = parseConfig('app: shop\nenvironments:\n  production: { branch: main, domains: [shop.test] }\npreviews:\n  branches: ["feature/*"]\n  domain: "{branch}.shop.test"\n', 'calma.yml');
+  const label = (b: string) => b.replace(/[^a-z0-9]+/g, '-');
+  assert.deepEqual(targetsFor(config, 'main', label, true), []);
+  assert.deepEqual(targetsFor(config, 'main', label, false).map((t) => t.env), ['production']);
+  assert.deepEqual(targetsFor(config, 'fix-typo', label, true).map((t) => t.env), ['preview-fix-typo']);
+});

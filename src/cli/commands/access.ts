@@ -3,7 +3,6 @@
 // they work on a remote daemon too; `calma server token create` stays the way
 // to make the very first token on the server itself.
 import type { Command } from 'commander';
-import { read } from 'read';
 import { api, scopes } from '../../api/contract.js';
 import type { TokenInfo } from '../../server/tokens.js';
 import { UserError } from '../../errors.js';
@@ -101,6 +100,7 @@ async function stdinLine(): Promise<string> {
 /** Asks twice on the terminal, without echo; a password never goes on the command line. */
 async function askPassword(): Promise<string> {
   if (!process.stdin.isTTY) throw new UserError('no terminal to ask for the password on: pipe it in with --password-stdin');
+  const { read } = await import('read');
   const first = await read({ prompt: 'password: ', silent: true, replace: '' });
   const again = await read({ prompt: 'again: ', silent: true, replace: '' });
   if (first !== again) throw new UserError('the two passwords differ');
