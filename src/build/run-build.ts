@@ -88,7 +88,7 @@ export async function runBuild(appDir: string, cfg: BuildSettings, deps: BuildDe
     }
   }
   const stage = (target: string | undefined, role: string) =>
-    buildStage(docker, ctx, { dockerfile: cfg.build.dockerfile, target, args: cfg.build.args, labels: { ...labels, 'calma.role': role }, ...(deps.signal ? { signal: deps.signal } : {}) }, (e) => observer.event(e));
+    buildStage(docker, ctx, { dockerfile: cfg.build.dockerfile, target, args: cfg.build.args, labels: stageLabels(labels, role), ...(deps.signal ? { signal: deps.signal } : {}) }, (e) => observer.event(e));
 
   let testImage: ImageReport | undefined;
   if (test && cfg.build.test) {
@@ -136,6 +136,14 @@ export async function runBuild(appDir: string, cfg: BuildSettings, deps: BuildDe
 }
 
 /** The id of `ref` when calma built it with this build key (tags are applied only after the tests passed). */
+/**
+ * The engine's classic builder commits one step per label (about 0.1 s each):
+ * the shipped image carries them all, the test stage only what finds it again.
+ */
+function stageLabels(labels: Record<string, string>, role: string): Record<string, string> {
+  return role === 'test' ? { 'calma.app': labels['calma.app']!, 'calma.role': role } : { ...labels, 'calma.role': role };
+}
+
 async function builtImage(docker: Docker, ref: string, buildKey: string): Promise<string | undefined> {
   const info = await docker
     .getImage(ref)

@@ -75,7 +75,7 @@ export function registerPipelines(program: Command): void {
       const r = await clientFromEnv().call(api.remote, { params: { app } });
       if (globalOptions(cmd).json) return printJson(r);
       const base = r.tcp ? `http://${r.tcp}` : 'http://HOST:PORT (start the daemon with --listen)';
-      process.stdout.write(`git remote add calma ${base}${r.gitPath}\n(the password is a calma token with the deploy scope: calma server token create --scope deploy)\n`);
+      process.stdout.write(`git remote add calma ${base}${r.gitPath}\n(the password is a calma token with the deploy scope: calma tokens create --scope deploy --app ${app})\n`);
       process.stdout.write(`webhooks: ${r.hookPaths.map((p) => `${base}${p}`).join(' ')}\n`);
       if (r.repository) process.stdout.write(`fetches from: ${r.repository}\n`);
     });
