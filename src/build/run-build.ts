@@ -16,6 +16,7 @@ import { checkRegistry, pushTags, resolveRegistry, type RegistrySettings } from 
 import { type BuildReport, type ImageReport, inspectImage } from './report.js';
 import { computeTags, computeVersion, highestBuildNumber } from './tags.js';
 import { runTestGate } from './test-gate.js';
+import { pruneOlderTestImages } from './test-images.js';
 
 /** The part of calma.yml a build reads. */
 export interface BuildSettings {
@@ -103,6 +104,7 @@ export async function runBuild(appDir: string, cfg: BuildSettings, deps: BuildDe
     });
     observer.line(`tests passed in ${(result.durationMs / 1000).toFixed(1)}s`);
     testImage = await inspectImage(docker, built.imageId, built.progress.steps);
+    await pruneOlderTestImages(docker, cfg.app, built.imageId, started);
   }
 
   observer.phase('build', `stage ${ship.name ?? ship.index}`);

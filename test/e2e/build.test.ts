@@ -73,6 +73,8 @@ describe('calma build', () => {
       'CMD ["sh", "tests/run.sh"]': false,
     });
     assert.equal(await runInImage(second.ship.imageId, ['tail', '-n1', '/app/bundle.txt']), `main line, changed for ${app}\n`);
+    const testImages = await docker.listImages({ filters: { label: [`calma.app=${app}`, 'calma.role=test'] } });
+    assert.deepEqual(testImages.map((i) => i.Id), [second.test.imageId], 'only the newest test-stage image stays');
     assert.deepEqual(await appTags(app), ['build-1', 'build-2', dir.git('rev-parse', 'HEAD~1').slice(0, 12), dir.git('rev-parse', 'HEAD').slice(0, 12), 'main'].sort());
   });
 });
