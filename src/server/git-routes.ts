@@ -51,6 +51,26 @@ function gitPrincipal(deps: GitRouteDeps, req: FastifyRequest, app: string, need
   return scopes.indexOf(info.scope) >= scopes.indexOf(need) ? { user: info.name } : 'weak';
 }
 
+// An oversized body is read to its end (up to this much) before the 413 goes
+// out: a sender still writing when the answer comes would see a broken pipe,
+// not the answer. Beyond it, the connection is cut.
+const WEBHOOK_DRAIN_BYTES = 4 * WEBHOOK_MAX_BYTES;
+
+function readHookBody(payload: NodeJS.ReadableStream, done: (err: Error | null, body?: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  payload.on('data', (c: Buffer) => {
+    size += c.length;
+    if (size <= WEBHOOK_MAX_BYTES) chunks.push(c);
+    else if (size > WEBHOOK_DRAIN_BYTES) (payload as unknown as { destroy(): void }).destroy();
+  });
+  payload.on('error', (e: Error) => done(e));
+  payload.on('end', () => {
+    if (size <= WEBHOOK_MAX_BYTES) return done(null, Buffer.concat(chunks));
+    done(Object.assign(new Error(`the body is over ${WEBHOOK_MAX_BYTES / 1024 / 1024} MB`), { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' }));
+  });
+}
+
 export function registerGitRoutes(app: FastifyInstance, deps: GitRouteDeps): void {
   const recent = new Set<string>();
   app.register(async (scope) => {
@@ -81,7 +101,7 @@ export function registerGitRoutes(app: FastifyInstance, deps: GitRouteDeps): voi
 
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_MAX_BYTES }, (_req, body, done) => done(null, body));
+    scope.addContentTypeParser('*', (_req, payload, done) => readHookBody(payload, done));
     scope.post('/hooks/:provider/:app', { config: { selfAuth: true } }, async (req, reply) => {
       const { provider, app } = req.params as { provider: string; app: string };
       if (!(webhookProviders as readonly string[]).includes(provider)) return send(reply, 404, `no webhook for "${provider}" (there are ${webhookProviders.join(', ')})`);

@@ -4,6 +4,7 @@
 // event, oversized and malformed bodies are refused before anything runs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { createHmac } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -52,6 +53,21 @@ describe('webhooks', () => {
     const r = await fetch(`http://127.0.0.1:${apiPort}/hooks/${provider}/${app}`, { method: 'POST', headers: Object.fromEntries(Object.entries({ 'content-type': 'application/json', ...headers }).map(([k, v]) => [k.toLowerCase(), v])), body: new Uint8Array(raw) });
     return { status: r.status, body: (await r.json()) as { message?: string; error?: { message: string } } };
   };
+  /**
+   * The status of a POST the daemon may answer before the body is all sent (a
+   * 413 closes the connection): fetch reports such a write as failed without
+   * the answer, node's client reads the answer that already arrived.
+   */
+  const postEarlyAnswer = (provider: string, headers: Record<string, string>, raw: Buffer): Promise<number> =>
+    new Promise((resolve, reject) => {
+      let status = 0;
+      const req = http.request({ host: '127.0.0.1', port: apiPort, path: `/hooks/${provider}/${app}`, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': raw.length, ...headers } }, (res) => {
+        status = res.statusCode ?? 0;
+        res.resume().on('end', () => resolve(status)).on('error', () => resolve(status));
+      });
+      req.on('error', (e) => (status ? resolve(status) : reject(e)));
+      req.end(raw);
+    });
   const pipelines = async () => JSON.parse((await calma(['--json', 'pipelines', app], { env })).stdout) as Array<{ id: string; status: string; trigger: string; commit: string }>;
   const settled = async (count: number) => {
     const deadline = Date.now() + 90_000;
@@ -103,7 +119,7 @@ describe('webhooks', () => {
     const replay = await post('github', { ...headers, 'X-GitHub-Event': 'pull_request', 'X-GitHub-Delivery': 'replay-1', 'X-Hub-Signature-256': `sha256=${hmac(raw)}` }, raw);
     assert.equal(replay.status, 400, JSON.stringify(replay.body));
     const big = Buffer.alloc(6 * 1024 * 1024, 0x20);
-    assert.equal((await post('github', { ...headers, 'X-Hub-Signature-256': `sha256=${hmac(big)}` }, big)).status, 413);
+    assert.equal(await postEarlyAnswer('github', { ...headers, 'X-Hub-Signature-256': `sha256=${hmac(big)}` }, big), 413);
     const bad = Buffer.from('{"ref": ');
     assert.equal((await post('github', { ...headers, 'X-GitHub-Delivery': 'bad-1', 'X-Hub-Signature-256': `sha256=${hmac(bad)}` }, bad)).status, 400);
     const ping = fixture('github', 'ping', sha);
