@@ -2,7 +2,7 @@
 // Both go through the API (the socket, or CALMA_URL with an admin token), so
 // they work on a remote daemon too; `calma server token create` stays the way
 // to make the very first token on the server itself.
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { api, scopes } from '../../api/contract.js';
 import type { TokenInfo } from '../../server/tokens.js';
 import { UserError } from '../../errors.js';
@@ -28,7 +28,7 @@ export function registerAccess(program: Command): void {
     .requiredOption('--scope <scope>', scopeHelp)
     .option('--app <app>', 'limit the token to one app: it sees and changes nothing else')
     .option('--name <name>', 'a label to recognise the token by in `tokens list`', 'default')
-    .option('--expires <days>', 'refuse the token after this many days', (v) => Number(v))
+    .option('--expires <days>', 'refuse the token after this many days (1-3650)', parseDays)
     .addHelpText('after', '\nThe token alone goes to stdout (`TOKEN=$(calma tokens create --scope deploy --app shop)`); with --json, its record and value.')
     .action(async (opts: { scope: string; app?: string; name: string; expires?: number }, cmd: Command) => {
       if (!(scopes as readonly string[]).includes(opts.scope)) throw new UserError(`--scope: expected ${scopes.join(', ')}, got "${opts.scope}"`);
@@ -89,6 +89,12 @@ export function registerAccess(program: Command): void {
       if (globalOptions(cmd).json) printJson(r);
       else process.stdout.write(`removed user ${name}\n`);
     });
+}
+
+function parseDays(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 1 || n > 3650) throw new InvalidArgumentError('expected a whole number of days from 1 to 3650');
+  return n;
 }
 
 async function stdinLine(): Promise<string> {
