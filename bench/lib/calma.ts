@@ -124,6 +124,13 @@ export function memoryMiB(pid: number): { rss: number; hwm: number } {
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
 }
 
+/** The CPU time (user + system) a process has used so far, in seconds, from /proc (clock ticks of 1/100 s). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** `calma ARGS` against the daemon: its stdout; a non-zero exit is an error carrying its output. */
 export function calmaCli(d: Daemon, args: string[]): Promise<string> {
   return must(process.execPath, [cliEntry, ...args], { env: d.env });

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { endpoint, streamEndpoint } from './define.js';
 import { appName, deployEvent, envName } from './fields.js';
+import { GIT_RECEIVED_PATH } from './hook-paths.js';
 
 export const pipelineId = z.string().regex(/^p[0-9a-z]{6,16}$/, 'expected a pipeline id like pmc3x9k2f001');
 
@@ -100,7 +101,7 @@ export const pipelineEndpoints = {
   }),
   gitReceived: streamEndpoint({
     method: 'POST',
-    path: '/v1/git/:app/received',
+    path: GIT_RECEIVED_PATH,
     summary: "the git hook's notice of pushed refs: pipelines start (or previews go) and their progress streams back to the pusher",
     access: 'deploy',
     params: z.object({ app: appName }),

@@ -6,9 +6,9 @@ import type Docker from 'dockerode';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Db } from '../state/db.js';
-import { nextBuildNumber } from '../state/build-numbers.js';
+import { lastBuildNumber, nextBuildNumber } from '../state/build-numbers.js';
 import { collectContext, hashContext } from './context.js';
-import { readDockerfile, resolveTarget } from './dockerfile.js';
+import { readDockerfile, resolveTarget, type Stage } from './dockerfile.js';
 import { buildStage } from './engine-build.js';
 import { readGitInfo, type GitInfo } from './git.js';
 import type { BuildEvent } from './progress.js';
@@ -88,13 +88,18 @@ export async function runBuild(appDir: string, cfg: BuildSettings, deps: BuildDe
       return { app: cfg.app, version: version.id, tags: [], ship: await inspectImage(docker, built, []), test: undefined, digest: undefined, durationMs: Date.now() - started };
     }
   }
-  const stage = (target: string | undefined, role: string) =>
-    buildStage(docker, ctx, { dockerfile: cfg.build.dockerfile, target, args: cfg.build.args, labels: stageLabels(labels, role), ...(deps.signal ? { signal: deps.signal } : {}) }, (e) => observer.event(e));
+  const stage = (target: Stage, role: string) =>
+    buildStage(
+      docker,
+      ctx,
+      { dockerfile: cfg.build.dockerfile, target: target.name, stageIndex: target.index, args: cfg.build.args, labels: stageLabels(labels, role), ...(deps.signal ? { signal: deps.signal } : {}) },
+      (e) => observer.event(e),
+    );
 
   let testImage: ImageReport | undefined;
   if (test && cfg.build.test) {
     observer.phase('test', `stage ${test.name ?? test.index}`);
-    const built = await stage(test.name, 'test');
+    const built = await stage(test, 'test');
     const result = await runTestGate(docker, {
       imageId: built.imageId,
       command: cfg.build.test.command,
@@ -108,9 +113,8 @@ export async function runBuild(appDir: string, cfg: BuildSettings, deps: BuildDe
   }
 
   observer.phase('build', `stage ${ship.name ?? ship.index}`);
-  const built = await stage(ship.name, 'image');
-  const existing = await docker.listImages({ filters: { reference: [`${cfg.app}:build-*`] } });
-  const n = nextBuildNumber(deps.db, cfg.app, highestBuildNumber(existing.flatMap((i) => (i.RepoTags ?? []).map((t) => t.split(':').pop() ?? ''))));
+  const built = await stage(ship, 'image');
+  const n = await nextBuild(docker, deps.db, cfg.app);
   const tags = computeTags(version, n);
 
   let digest: string | undefined;
@@ -138,12 +142,28 @@ export async function runBuild(appDir: string, cfg: BuildSettings, deps: BuildDe
 }
 
 /** The id of `ref` when calma built it with this build key (tags are applied only after the tests passed). */
-/**
- * The engine's classic builder commits one step per label (about 0.1 s each):
- * the shipped image carries them all, the test stage only what finds it again.
- */
+/** The shipped image carries them all, the test stage only what finds it again. */
 function stageLabels(labels: Record<string, string>, role: string): Record<string, string> {
   return role === 'test' ? { 'calma.app': labels['calma.app']!, 'calma.role': role } : { ...labels, 'calma.role': role };
+}
+
+/**
+ * The next build-<n>. The database's counter answers alone while the engine agrees (its next
+ * tag is free); a database that is new, lost or restored from an older copy is checked against
+ * every build tag in the engine, so a number never repeats. Listing images costs the engine
+ * 0.1–0.3 s, which a push should not pay every time.
+ */
+async function nextBuild(docker: Docker, db: Db, app: string): Promise<number> {
+  if (lastBuildNumber(db, app) !== undefined) {
+    const n = nextBuildNumber(db, app);
+    const taken = await docker
+      .getImage(`${app}:build-${n}`)
+      .inspect()
+      .then(() => true, () => false);
+    if (!taken) return n;
+  }
+  const existing = await docker.listImages({ filters: { reference: [`${app}:build-*`] } });
+  return nextBuildNumber(db, app, highestBuildNumber(existing.flatMap((i) => (i.RepoTags ?? []).map((t) => t.split(':').pop() ?? ''))));
 }
 
 async function builtImage(docker: Docker, ref: string, buildKey: string): Promise<string | undefined> {

@@ -3,6 +3,7 @@
 // same rules everywhere, before it touches anything.
 
 import { createHash } from 'node:crypto';
+import { UserError } from '../errors.js';
 
 /** An app name: names containers, volumes and hosts, so it stays short and plain. */
 export const APP_NAME_PATTERN = /^[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
@@ -65,6 +66,13 @@ export function toDnsLabel(s: string): string {
   const hash = createHash('sha256').update(s).digest('hex').slice(0, 8);
   const head = slug.slice(0, 63 - hash.length - 1).replace(/-+$/, '');
   return head === '' ? hash : `${head}-${hash}`;
+}
+
+/** A branch name from a push or a webhook, refused with one line when git itself would not accept it. */
+export function checkBranch(branch: string): string {
+  if (isBranchName(branch)) return branch;
+  const shown = JSON.stringify(branch.length > 80 ? `${branch.slice(0, 80)}…` : branch);
+  throw new UserError(`branch name ${shown} is not a valid git branch name (${branch.length} characters): refused`);
 }
 
 /** A git branch name as `git check-ref-format --branch` would accept it (the common rules). */

@@ -1,10 +1,16 @@
 // The hooks of the daemon's repositories (see repos.ts). git runs them inside
 // `git http-backend`, which the daemon started with CALMA_SOCKET and CALMA_APP
 // set. What they print reaches the pusher's terminal as "remote: …" lines.
-import { api } from '../api/contract.js';
-import { createClient } from '../cli/client.js';
+//
+// Every push waits for both hooks, each a fresh node process: they load only
+// what they use. The post-receive side speaks to the daemon with node's own
+// HTTP client rather than the CLI's (whose schemas take longer to load than
+// node takes to start); it only prints what the daemon sends.
+import http from 'node:http';
+import { GIT_RECEIVED_PATH } from '../api/hook-paths.js';
+import { checkBranch } from '../config/names.js';
 import { errorMessage } from '../errors.js';
-import { checkBranch } from '../pipeline/targets.js';
+import type { DeployEvent } from '../pipeline/events.js';
 
 interface RefUpdate {
   old: string;
@@ -36,10 +42,69 @@ export function refusals(updates: readonly RefUpdate[]): string[] {
   return out;
 }
 
+/** What the pusher reads for one of the daemon's stream lines (undefined: nothing). */
+export function hookLine(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const wire = (value as { error?: { message?: unknown } }).error;
+  if (!('type' in value)) return typeof wire?.message === 'string' ? `calma: ${wire.message}` : undefined;
+  const e = value as DeployEvent;
+  switch (e.type) {
+    case 'phase':
+      return `==> ${e.name}: ${e.detail}`;
+    case 'log':
+      return e.line;
+    case 'pipeline':
+      return `pipeline ${e.id} (${e.env}): ${e.status}${e.detail ? ` — ${e.detail}` : ''}`;
+    case 'result':
+      return `deployed ${e.image} (${e.deploymentId})${e.urls.length > 0 ? `: ${e.urls.join(' ')}` : ''}`;
+    default:
+      return undefined;
+  }
+}
+
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Hands the pushed refs to the daemon and prints its stream's lines until the end. */
+function notifyDaemon(socketPath: string, app: string, updates: readonly RefUpdate[]): Promise<void> {
+  const path = GIT_RECEIVED_PATH.replace(':app', encodeURIComponent(app));
+  return new Promise((resolve, reject) => {
+    const headers = { 'content-type': 'application/json', accept: 'application/x-ndjson' };
+    const req = http.request({ socketPath, path, method: 'POST', agent: false, headers }, (res) => {
+      res.setEncoding('utf8');
+      let buffered = '';
+      let ended = (res.statusCode ?? 500) >= 400; // an error answer is one wire error, not a stream
+      const print = (line: string): void => {
+        let value: unknown;
+        try {
+          value = JSON.parse(line);
+        } catch {
+          value = undefined;
+        }
+        if ((value as { type?: unknown } | undefined)?.type === 'end') ended = true;
+        const text = hookLine(value);
+        if (text !== undefined) process.stdout.write(`${text}\n`);
+      };
+      res.on('data', (chunk: string) => {
+        buffered += chunk;
+        for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+          print(buffered.slice(0, nl).trim());
+          buffered = buffered.slice(nl + 1);
+        }
+      });
+      res.on('end', () => {
+        if (buffered.trim() !== '') print(buffered.trim());
+        if (ended) resolve();
+        else reject(new Error('the calma daemon closed the stream before its end (did it stop?)'));
+      });
+      res.on('error', reject);
+    });
+    req.on('error', (e) => reject(new Error(`cannot reach the calma daemon at ${socketPath}: ${e.message}`)));
+    req.end(JSON.stringify({ updates }));
+  });
 }
 
 export async function runHook(kind: 'pre-receive' | 'post-receive'): Promise<void> {
@@ -57,12 +122,7 @@ export async function runHook(kind: 'pre-receive' | 'post-receive'): Promise<voi
     return;
   }
   try {
-    await createClient({ socketPath }).stream(api.gitReceived, { params: { app }, body: { updates } }, (e) => {
-      if (e.type === 'phase') process.stdout.write(`==> ${e.name}: ${e.detail}\n`);
-      else if (e.type === 'log') process.stdout.write(`${e.line}\n`);
-      else if (e.type === 'pipeline') process.stdout.write(`pipeline ${e.id} (${e.env}): ${e.status}${e.detail ? ` — ${e.detail}` : ''}\n`);
-      else if (e.type === 'result') process.stdout.write(`deployed ${e.image} (${e.deploymentId})${e.urls.length > 0 ? `: ${e.urls.join(' ')}` : ''}\n`);
-    });
+    await notifyDaemon(socketPath, app, updates);
   } catch (e) {
     // The push itself has landed; only the deployment's outcome is reported.
     process.stdout.write(`calma: ${errorMessage(e)}\n`);

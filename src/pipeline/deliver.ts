@@ -14,7 +14,8 @@ import type { PipelineTrigger } from '../state/pipelines.js';
 import type { PreviewStore } from '../state/previews.js';
 import type { DeployEvent } from './events.js';
 import type { PipelineEnd, Pipelines } from './pipelines.js';
-import { checkBranch, previewLabel, targetsFor } from './targets.js';
+import { checkBranch } from '../config/names.js';
+import { previewLabel, targetsFor } from './targets.js';
 
 export interface DeliverDeps {
   home: string;

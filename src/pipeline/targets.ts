@@ -4,8 +4,7 @@
 import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
 import type { CalmaConfig } from '../config/schema.js';
-import { isBranchName, toDnsLabel } from '../config/names.js';
-import { UserError } from '../errors.js';
+import { toDnsLabel } from '../config/names.js';
 
 /** `preview-` + label stays one DNS label (an environment name). */
 export const PREVIEW_LABEL_MAX = 55;
@@ -16,13 +15,6 @@ export interface PipelineTarget {
   domains: string[];
   /** Set for a preview environment: the branch it follows and its label. */
   preview?: { branch: string; label: string };
-}
-
-/** A branch name from a push or a webhook, refused with one line when git itself would not accept it. */
-export function checkBranch(branch: string): string {
-  if (isBranchName(branch)) return branch;
-  const shown = JSON.stringify(branch.length > 80 ? `${branch.slice(0, 80)}…` : branch);
-  throw new UserError(`branch name ${shown} is not a valid git branch name (${branch.length} characters): refused`);
 }
 
 /**

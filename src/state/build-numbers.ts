@@ -11,3 +11,8 @@ export function nextBuildNumber(db: Db, app: string, atLeast = 0): number {
     return next;
   }).immediate();
 }
+
+/** The last number handed out for the app, if this database has ever numbered one of its builds. */
+export function lastBuildNumber(db: Db, app: string): number | undefined {
+  return (db.prepare('SELECT last FROM build_numbers WHERE app = ?').get(app) as { last: number } | undefined)?.last;
+}

@@ -58,7 +58,8 @@ describe('calma build', () => {
     dir.git('commit', '-q', '-am', 'change main.txt');
     const second = await calmaJson<BuildReport>(['build', dir.dir]);
     assert.ok(second.test);
-    // calma's own labels are appended by the engine as LABEL steps; they change with every commit.
+    // calma's own labels close each stage as one LABEL step (one committed step, not one per label); they change with every commit.
+    for (const image of [second.test, second.ship]) assert.equal(image.steps.filter((s) => s.instruction.startsWith('LABEL ')).length, 1, 'one LABEL step');
     const cached = Object.fromEntries(second.test.steps.filter((s) => !s.instruction.startsWith('LABEL calma.')).map((s) => [s.instruction, s.cached]));
     assert.deepEqual(cached, {
       'FROM calma/busybox:base AS build': false, // FROM is never reported as cached
@@ -76,6 +77,18 @@ describe('calma build', () => {
     const testImages = await docker.listImages({ filters: { label: [`calma.app=${app}`, 'calma.role=test'] } });
     assert.deepEqual(testImages.map((i) => i.Id), [second.test.imageId], 'only the newest test-stage image stays');
     assert.deepEqual(await appTags(app), ['build-1', 'build-2', dir.git('rev-parse', 'HEAD~1').slice(0, 12), dir.git('rev-parse', 'HEAD').slice(0, 12), 'main'].sort());
+  });
+
+  test('a branch name with quotes and $ reaches its label as written, never expanded', async () => {
+    const branch = `q/$HOME"x'y`;
+    dir.git('checkout', '-q', '-b', branch);
+    dir.write('main.txt', `main line on ${branch} for ${app}\n`);
+    dir.git('commit', '-q', '-am', 'on a branch with quotes');
+    const third = await calmaJson<BuildReport>(['build', dir.dir]);
+    const image = await docker.getImage(third.ship.imageId).inspect();
+    assert.equal(image.Config.Labels['calma.branch'], branch);
+    assert.equal(image.Config.Labels['calma.commit'], dir.git('rev-parse', 'HEAD'));
+    assert.equal(image.Config.Labels['calma.role'], 'image');
   });
 });
 

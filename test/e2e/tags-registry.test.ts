@@ -1,6 +1,9 @@
 // Tags are exact, dirty trees never borrow a commit's name, and pushed images
 // come back from the registry by digest.
 import { after, describe, test } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { appFromFixture, commitAll, uniqueApp } from '../support/app-dir.js';
 import { calma, calmaJson } from '../support/cli.js';
@@ -45,6 +48,29 @@ describe('tags', () => {
     const again = await calmaJson<BuildReport>(['build', dir.dir]);
     assert.equal(again.version, r.version);
     assert.deepEqual(again.tags, [r.version, 'build-2']);
+    dir.cleanup();
+  });
+
+  test('build numbers never repeat: not with a lost database, nor with one that fell behind the engine', async () => {
+    const app = uniqueApp();
+    apps.push(app);
+    const dir = appFromFixture('multistage', app, noTest);
+    const build = async (env?: NodeJS.ProcessEnv): Promise<string | undefined> => {
+      dir.write('main.txt', `build ${Math.random()}\n`);
+      return (await calmaJson<BuildReport>(['build', dir.dir], env ? { env } : {})).tags.find((t) => t.startsWith('build-'));
+    };
+    assert.equal(await build(), 'build-1');
+    assert.equal(await build(), 'build-2');
+    // Another (or a lost) database: the engine's tags say where numbering stands.
+    const other = mkdtempSync(join(tmpdir(), 'calma-home-'));
+    try {
+      assert.equal(await build({ ...process.env, CALMA_HOME: other }), 'build-3');
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+    // This database's counter (2) is now behind the engine: its next tag is taken, so it reads them all.
+    assert.equal(await build(), 'build-4');
+    assert.deepEqual((await appTags(app)).filter((t) => t.startsWith('build-')), ['build-1', 'build-2', 'build-3', 'build-4']);
     dir.cleanup();
   });
 

@@ -2,8 +2,9 @@ import { nextSweepMs } from '../../src/pipeline/expire.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../src/config/load.js';
-import { checkBranch, configFor, previewLabel, targetsFor } from '../../src/pipeline/targets.js';
-import { refusals, parseUpdates } from '../../src/git/hook-main.js';
+import { configFor, previewLabel, targetsFor } from '../../src/pipeline/targets.js';
+import { checkBranch } from '../../src/config/names.js';
+import { hookLine, refusals, parseUpdates } from '../../src/git/hook-main.js';
 import { parseCgiHead, isBackendPath } from '../../src/git/http-backend.js';
 import { redact } from '../../src/pipeline/log.js';
 import { volumeName, isEnvVolume, isAppVolume } from '../../src/runtime/names.js';
@@ -55,6 +56,17 @@ test('branch names git would refuse are refused with one line; hook refusals nam
   const updates = parseUpdates(`${'0'.repeat(40)} ${'a'.repeat(40)} refs/heads/ok\n${'0'.repeat(40)} ${'a'.repeat(40)} refs/heads/bad..name\n${'0'.repeat(40)} ${'a'.repeat(40)} refs/tags/v1\n`);
   assert.equal(updates.length, 3);
   assert.deepEqual(refusals(updates).length, 1);
+});
+
+test("the post-receive hook prints the daemon's stream as the pusher's remote lines", () => {
+  assert.equal(hookLine({ type: 'phase', name: 'build', detail: 'stage production' }), '==> build: stage production');
+  assert.equal(hookLine({ type: 'log', line: 'step 1/3 FROM x' }), 'step 1/3 FROM x');
+  assert.equal(hookLine({ type: 'pipeline', id: 'p1', env: 'production', status: 'superseded', detail: 'by p3' }), 'pipeline p1 (production): superseded — by p3');
+  assert.equal(hookLine({ type: 'result', deploymentId: 'd1', image: 'web:abc', version: 'abc', urls: ['http://web.localhost'] }), 'deployed web:abc (d1): http://web.localhost');
+  assert.equal(hookLine({ type: 'end' }), undefined);
+  assert.equal(hookLine({ error: { kind: 'forbidden', message: 'this token is for another app' } }), 'calma: this token is for another app');
+  assert.equal(hookLine(undefined), undefined);
+  assert.equal(hookLine('text'), undefined);
 });
 
 test('git http-backend: CGI heads and the paths passed on', () => {
