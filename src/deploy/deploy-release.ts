@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { CalmaConfig } from '../config/schema.js';
 import { ensureEdgeNetwork } from '../runtime/network.js';
-import { addressesInUse, listReleases } from '../runtime/releases.js';
+import { addressHolders, addressesInUse, listReleases } from '../runtime/releases.js';
 import type { AddressBook } from '../state/addresses.js';
 import { newDeploymentId, webContainerName } from '../runtime/names.js';
 import type { Journal } from '../state/journal.js';
@@ -70,8 +70,9 @@ export async function deployRelease(input: ReleaseInput, deps: DeployDeps): Prom
   const network = await ensureEdgeNetwork(deps.docker);
   const slot = greenSlot(releases);
   const other = slot === 'a' ? 'b' : 'a';
-  const addresses = deps.addresses.reserve(app, env, slot, config.web.replicas, network.subnet, await addressesInUse(deps.docker, { except: { app, env, slot } }), { shrink: true });
-  const standbyAddresses = deps.addresses.reserve(app, env, other, config.web.replicas, network.subnet, await addressesInUse(deps.docker, { except: { app, env, slot: other } }), { shrink: false });
+  const holders = await addressHolders(deps.docker);
+  const addresses = deps.addresses.reserve(app, env, slot, config.web.replicas, network.subnet, addressesInUse(holders, { app, env, slot }), { shrink: true });
+  const standbyAddresses = deps.addresses.reserve(app, env, other, config.web.replicas, network.subnet, addressesInUse(holders, { app, env, slot: other }), { shrink: false });
   const target: DeployTarget = {
     app,
     env,

@@ -17,8 +17,8 @@ export interface ContainerFacts {
 
 /**
  * @param candidates image ids of the releases just removed
- * @param images     every image in the engine
- * @param containers every container left in the engine, running or stopped
+ * @param images     the candidates as the engine describes them (a missing one is already gone)
+ * @param containers the containers left in the engine, running or stopped, made from any candidate
  */
 export function prunableImages(app: string, candidates: readonly string[], images: readonly ImageFacts[], containers: readonly ContainerFacts[]): string[] {
   const inUse = new Set(containers.map((c) => c.imageId));

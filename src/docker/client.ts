@@ -1,5 +1,7 @@
 // One place that knows how to reach the Docker engine: DOCKER_HOST when set
 // (unix:// or tcp://), else the local socket. Everything else gets a Dockerode.
+// First: SSH and gRPC, which dockerode would load with it, load only if used.
+import './lazy-deps.js';
 import Docker from 'dockerode';
 import { UnavailableError, errorMessage } from '../errors.js';
 

@@ -1,5 +1,6 @@
 // Changing what the edge serves, as a transaction: write the one changed file
-// atomically, let `nginx -t` judge the whole configuration, and only then
+// atomically, let `nginx -t` judge it (a changed environment's file on its own,
+// under the same main configuration), and only then
 // reload gracefully. When nginx refuses, the previous file is put back, so a
 // configuration that fails the check never replaces a working one. Only the
 // changed environment's file is touched: a thousand apps stay as fast as one.
@@ -10,7 +11,7 @@ import { isAppName, isDnsLabel } from '../config/names.js';
 import { UserError } from '../errors.js';
 import { withEdgeLock } from './lock.js';
 import { ensureLayout, readIfExists, writeFileAtomic } from './files.js';
-import { isNginxRunning, nginxReload, nginxTest } from './nginx.js';
+import { isNginxRunning, nginxReload, nginxTest, nginxTestEnvFile } from './nginx.js';
 import { edgePaths } from './paths.js';
 import { envFileName, liveMarkerName, ownerLine, renderEnvironmentConfig, renderMainConfig } from './render.js';
 import { validateRoute, validateSettings, type EdgeSettings, type Route } from './routes.js';
@@ -45,7 +46,9 @@ async function replaceFile(settings: EdgeSettings, path: string, next: string | 
     if (previous === next) return false;
     put(path, next);
     try {
-      await nginxTest(settings);
+      // A removed environment file takes nothing with it that the others need: no check to run.
+      if (path === conf) await nginxTest(settings);
+      else if (next !== null) await nginxTestEnvFile(settings, path);
       if (isNginxRunning(settings)) await nginxReload(settings);
     } catch (e) {
       put(path, previous); // the running nginx still has the previous config: disk agrees with it again

@@ -7,7 +7,8 @@ import { errorMessage } from '../errors.js';
 import { applyRoute, removeRoute, writeMainConfig } from './apply.js';
 import { probeToken } from './files.js';
 import { withEdgeLock } from './lock.js';
-import { isNginxRunning, nginxReload, nginxTest, startNginx, stopNginx } from './nginx.js';
+import { isNginxRunning, nginxReload, nginxTest, runningMasterPid, startNginx, stopNginx } from './nginx.js';
+import { LOG_ROTATE_BYTES, rotateEdgeLogs } from './log-rotation.js';
 import { validateSettings, type EdgeSettings, type Route } from './routes.js';
 
 export type EdgeLog = (msg: string, fields?: Record<string, unknown>) => void;
@@ -60,11 +61,23 @@ export class Edge {
     if (changed) this.log('edge route removed', { app, env });
   }
 
-  /** Checks every `intervalMs` that nginx runs and restarts it if not; returns the function that stops checking. */
-  supervise(intervalMs: number): () => void {
+  /**
+   * Checks every `intervalMs` that nginx runs and restarts it if not, and keeps its
+   * logs under their size limit; returns the function that stops checking.
+   */
+  supervise(intervalMs: number, logLimitBytes = LOG_ROTATE_BYTES): () => void {
     let busy = false; // a slow restart must not overlap the next check
     const timer = setInterval(() => {
-      if (busy || isNginxRunning(this.settings)) return;
+      if (busy) return;
+      const master = runningMasterPid(this.settings);
+      if (master !== null) {
+        try {
+          for (const log of rotateEdgeLogs(this.settings.prefix, master, logLimitBytes)) this.log('edge log rotated', { log });
+        } catch (e) {
+          this.log('edge log rotation failed', { error: errorMessage(e) });
+        }
+        return;
+      }
       busy = true;
       this.log('edge not running, restarting', { prefix: this.settings.prefix });
       this.start()

@@ -3,6 +3,7 @@
 // nginx and its config are never read or signalled.
 
 import { execFile } from 'node:child_process';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { UnavailableError, UserError } from '../errors.js';
 import { ensureLayout, readIfExists, writeFileAtomic } from './files.js';
 import { edgePaths, nginxBaseArgs } from './paths.js';
@@ -36,8 +37,8 @@ function nginxProblem(output: string): string[] {
   return lines.length > 0 ? lines : output.split('\n').filter((l) => l.trim() !== '');
 }
 
-async function runOrThrow(settings: EdgeSettings, extra: string[], what: string): Promise<void> {
-  const r = await runNginx([...nginxBaseArgs(settings), ...extra]);
+async function runOrThrow(settings: EdgeSettings, extra: string[], what: string, conf?: string): Promise<void> {
+  const r = await runNginx([...nginxBaseArgs(settings, conf), ...extra]);
   if (r.code === 0) return;
   const problem = nginxProblem(r.output);
   throw new UserError(`${what}: ${problem[0] ?? `nginx exited with ${r.code}`}`, problem.slice(1));
@@ -46,6 +47,18 @@ async function runOrThrow(settings: EdgeSettings, extra: string[], what: string)
 /** `nginx -t`: throws a UserError carrying nginx's message when the config is refused. */
 export async function nginxTest(settings: EdgeSettings): Promise<void> {
   await runOrThrow(settings, ['-t', '-q'], 'the edge configuration was refused');
+}
+
+/**
+ * `nginx -t` of one environment's file under the same main configuration, alone:
+ * the files share nothing (each has its own upstream names and server names), so
+ * what passes here passes in the whole; and with a thousand apps the check
+ * still reads one file, not a thousand.
+ */
+export async function nginxTestEnvFile(settings: EdgeSettings, file: string): Promise<void> {
+  const { checkConf } = edgePaths(settings);
+  writeFileAtomic(checkConf, renderMainConfig(settings, file));
+  await runOrThrow(settings, ['-t', '-q'], 'the edge configuration was refused', checkConf);
 }
 
 /** The master's PID from the pid file, when that process is alive and is an nginx master. */
@@ -89,6 +102,35 @@ async function waitUntil(check: () => boolean, timeoutMs: number, stepMs = 20): 
   }
 }
 
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** The first [emerg] line nginx logged after byte `from` of its error log (from 0 again when the log was rotated). */
+function emergencySince(settings: EdgeSettings, from: number): string | undefined {
+  const file = edgePaths(settings).errorLog;
+  const size = sizeOf(file);
+  const start = size >= from ? from : 0;
+  if (size <= start) return undefined;
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const buf = Buffer.alloc(Math.min(size - start, 64 * 1024));
+    const n = readSync(fd, buf, 0, buf.length, start);
+    const line = buf.subarray(0, n).toString('utf8').split('\n').find((l) => l.includes('[emerg]'));
+    // Told as `nginx -t` tells it: without the log's date, time and process ids.
+    return line?.replace(/^.*?\[emerg\] (\d+#\d+: )?/, 'nginx: [emerg] ');
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 function errorLogTail(settings: EdgeSettings, lines = 5): string[] {
   const text = readIfExists(edgePaths(settings).errorLog) ?? '';
   return text.trimEnd().split('\n').slice(-lines);
@@ -127,11 +169,18 @@ export async function nginxReload(settings: EdgeSettings, timeoutMs = 10_000): P
   const master = runningMasterPid(settings);
   if (master === null) throw new UnavailableError('the edge (nginx) is not running');
   const before = new Set(workerPids(master));
-  await runOrThrow(settings, ['-s', 'reload'], 'the edge (nginx) did not reload');
+  const logged = sizeOf(edgePaths(settings).errorLog);
+  // The signal itself, to the master we know: `nginx -s reload` would first read the whole configuration just to find it.
+  process.kill(master, 'SIGHUP');
+  let refused: string | undefined;
   const renewed = await waitUntil(() => {
+    // A configuration the master cannot load leaves the old workers serving and says why in the error log.
+    refused = emergencySince(settings, logged);
+    if (refused !== undefined) return true;
     const now = workerPids(master);
     return now.some((p) => !before.has(p)) && now.every((p) => !before.has(p) || isShuttingDown(p));
   }, timeoutMs);
+  if (refused !== undefined) throw new UserError(`the edge (nginx) refused the new configuration: ${refused}`);
   if (!renewed) throw new UserError('the edge (nginx) did not take the new configuration', errorLogTail(settings));
 }
 

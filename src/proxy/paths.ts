@@ -7,6 +7,8 @@ import type { EdgeSettings } from './routes.js';
 
 export interface EdgePaths {
   conf: string;
+  /** nginx.conf with one environment's file as its only include: what `nginx -t` checks before a route changes. */
+  checkConf: string;
   pid: string;
   logs: string;
   errorLog: string;
@@ -25,6 +27,7 @@ export function edgePaths(settings: Pick<EdgeSettings, 'prefix'>): EdgePaths {
   const p = settings.prefix;
   return {
     conf: join(p, 'nginx.conf'),
+    checkConf: join(p, 'check.conf'),
     pid: join(p, 'nginx.pid'),
     logs: join(p, 'logs'),
     errorLog: join(p, 'logs', 'error.log'),
@@ -37,7 +40,7 @@ export function edgePaths(settings: Pick<EdgeSettings, 'prefix'>): EdgePaths {
 }
 
 /** The same `-p -c -e` for every nginx invocation, so none ever reads the system config. */
-export function nginxBaseArgs(settings: Pick<EdgeSettings, 'prefix'>): string[] {
+export function nginxBaseArgs(settings: Pick<EdgeSettings, 'prefix'>, conf = edgePaths(settings).conf): string[] {
   const paths = edgePaths(settings);
-  return ['-p', settings.prefix, '-c', paths.conf, '-e', paths.errorLog];
+  return ['-p', settings.prefix, '-c', conf, '-e', paths.errorLog];
 }

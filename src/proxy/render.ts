@@ -33,7 +33,11 @@ export function ownerLine(app: string, env: string): string {
   return `# calma route app=${app} env=${env}`;
 }
 
-export function renderMainConfig(settings: EdgeSettings): string {
+/**
+ * nginx.conf. `include` is what the http block includes: every environment's
+ * file, or (for checking one environment's file on its own) that file alone.
+ */
+export function renderMainConfig(settings: EdgeSettings, include?: string): string {
   validateSettings(settings);
   const p = edgePaths(settings);
   const http = hostPort(settings.bindAddress, settings.httpPort);
@@ -115,7 +119,7 @@ ${settings.probeToken ? `        "${settings.probeToken}" $upstream_addr;\n` : '
         ssl_reject_handshake on;
     }
 
-    include ${p.envs}/*.conf;
+    include ${include ?? `${p.envs}/*.conf`};
 }
 `;
 }

@@ -7,11 +7,17 @@ import { prunableImages } from '../deploy/image-retention.js';
 
 export async function pruneReleaseImages(docker: Docker, app: string, candidates: readonly string[], log: (line: string) => void): Promise<void> {
   if (candidates.length === 0) return;
-  const [images, containers] = await Promise.all([docker.listImages({ filters: { label: [`calma.app=${app}`] } }), docker.listContainers({ all: true })]);
+  // Only the candidates and the containers made from them: listing every image and
+  // container of the engine would cost each deployment more the more apps there are.
+  const [found, containers] = await Promise.all([
+    Promise.all(candidates.map((id) => docker.getImage(id).inspect().catch(() => undefined))),
+    docker.listContainers({ all: true, filters: { ancestor: [...candidates] } }),
+  ]);
+  const images = found.filter((i): i is Docker.ImageInspectInfo => i !== undefined);
   const chosen = prunableImages(
     app,
     candidates,
-    images.map((i) => ({ id: i.Id, labels: i.Labels })),
+    images.map((i) => ({ id: i.Id, labels: i.Config?.Labels })),
     containers.map((c) => ({ imageId: c.ImageID })),
   );
   for (const id of chosen) {

@@ -19,9 +19,13 @@ function planned(info: Docker.NetworkInspectInfo): EdgeNetwork | undefined {
   return config?.Subnet ? { id: info.Id, subnet: config.Subnet } : undefined;
 }
 
-async function inspectByName(docker: Docker): Promise<Docker.NetworkInspectInfo | undefined> {
-  const found = (await docker.listNetworks({ filters: { name: [EDGE_NETWORK] } })).find((n) => n.Name === EDGE_NETWORK);
-  return found ? ((await docker.getNetwork(found.Id).inspect()) as Docker.NetworkInspectInfo) : undefined;
+/**
+ * The network as the engine lists it: its address plan without its containers.
+ * (An inspect lists every attached container: with a thousand apps, a large
+ * answer for each deployment to read.)
+ */
+async function findByName(docker: Docker): Promise<Docker.NetworkInspectInfo | undefined> {
+  return (await docker.listNetworks({ filters: { name: [EDGE_NETWORK] } })).find((n) => n.Name === EDGE_NETWORK);
 }
 
 /** Subnets this host already uses: Docker's networks and the addresses of its interfaces. */
@@ -37,11 +41,12 @@ async function subnetsInUse(docker: Docker): Promise<string[]> {
 }
 
 export async function ensureEdgeNetwork(docker: Docker): Promise<EdgeNetwork> {
-  const existing = await inspectByName(docker);
+  const existing = await findByName(docker);
   if (existing) {
     const ok = planned(existing);
     if (ok) return ok;
-    if (Object.keys(existing.Containers ?? {}).length > 0) {
+    const attached = ((await docker.getNetwork(existing.Id).inspect()) as Docker.NetworkInspectInfo).Containers ?? {};
+    if (Object.keys(attached).length > 0) {
       throw new UserError(`the network ${EDGE_NETWORK} has no calma address plan and containers are attached; remove them (calma apps remove APP) and retry`);
     }
     // Made by an earlier calma with an engine-chosen subnet: nothing uses it, so it is recreated.
@@ -60,7 +65,7 @@ export async function ensureEdgeNetwork(docker: Docker): Promise<EdgeNetwork> {
     return { id: created.id, subnet };
   } catch (e) {
     // Two deployments may race to create it; the loser uses the winner's.
-    const again = await inspectByName(docker);
+    const again = await findByName(docker);
     const ok = again && planned(again);
     if (ok) return ok;
     throw e;

@@ -8,14 +8,18 @@ export interface EngineRelease extends RunningRelease {
   created: number;
 }
 
-/**
- * Every fixed address the engine's calma containers hold, running or stopped (of any
- * calma home), except the slot being deployed: its older releases share its addresses.
- */
-export async function addressesInUse(docker: Docker, o: { except: { app: string; env: string; slot: string } }): Promise<Set<string>> {
-  const containers = await docker.listContainers({ all: true, filters: { label: ['calma.address'] } });
-  const own = (l: Record<string, string>): boolean => l['calma.app'] === o.except.app && l['calma.env'] === o.except.env && l['calma.slot'] === o.except.slot;
-  return new Set(containers.filter((c) => !own(c.Labels)).map((c) => c.Labels['calma.address'] ?? ''));
+/** The labels that say where a calma container sits on the edge network. */
+export type AddressLabels = Record<string, string>;
+
+/** The labels of every engine container holding a fixed address, running or stopped (of any calma home): one list per deployment. */
+export async function addressHolders(docker: Docker): Promise<AddressLabels[]> {
+  return (await docker.listContainers({ all: true, filters: { label: ['calma.address'] } })).map((c) => c.Labels);
+}
+
+/** The addresses held, except by the slot being deployed: its older releases share its addresses. */
+export function addressesInUse(holders: readonly AddressLabels[], except: { app: string; env: string; slot: string }): Set<string> {
+  const own = (l: AddressLabels): boolean => l['calma.app'] === except.app && l['calma.env'] === except.env && l['calma.slot'] === except.slot;
+  return new Set(holders.filter((l) => !own(l)).map((l) => l['calma.address'] ?? ''));
 }
 
 export async function listReleases(docker: Docker, app: string, env: string): Promise<EngineRelease[]> {

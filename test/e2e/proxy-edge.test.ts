@@ -3,14 +3,14 @@
 // Nothing here touches the system nginx or leaves loopback.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Edge } from '../../src/proxy/edge.js';
 import { replaceEnvFile } from '../../src/proxy/apply.js';
 import { runningMasterPid, isNginxRunning } from '../../src/proxy/nginx.js';
-import { envFileName } from '../../src/proxy/render.js';
+import { envFileName, upstreamName } from '../../src/proxy/render.js';
 import { edgePaths } from '../../src/proxy/paths.js';
 import { UserError } from '../../src/errors.js';
 import type { EdgeSettings, Route, Upstream } from '../../src/proxy/routes.js';
@@ -164,6 +164,25 @@ describe('the edge with a real nginx', () => {
     assert.equal((await get('shop.test')).status, 200);
   });
 
+  test('a file that passes its own check but clashes with another is refused at the reload, and the old routes keep serving', async () => {
+    // Alone it is valid; beside the blog's file its upstream name is a duplicate, which only the whole configuration shows.
+    const clash = `upstream ${upstreamName('blog', 'production', 'a')} {\n    server 127.0.0.1:9;\n}\n`;
+    const master = runningMasterPid(settings);
+    await assert.rejects(replaceEnvFile(settings, envFileName('clash', 'production'), clash), (e: unknown) => {
+      assert.ok(e instanceof UserError);
+      assert.match(e.message, /^the edge \(nginx\) refused the new configuration: nginx: \[emerg\] duplicate upstream "calma_blog__production__a" in .*clash--production\.conf:1$/);
+      return true;
+    });
+    assert.equal(existsSync(join(edgePaths(settings).envs, envFileName('clash', 'production'))), false, 'the clashing file is gone again');
+    assert.equal(runningMasterPid(settings), master, 'the same nginx serves on');
+    assert.equal((await get('blog.test')).status, 200);
+    assert.equal((await get('shop.test')).status, 200);
+    // The next change reloads cleanly: nothing of the refused file is left to fail it.
+    await edge.apply(route('clash-ok', ['clash-ok.test'], [blog]));
+    assert.equal((await get('clash-ok.test')).status, 200);
+    await edge.remove('clash-ok', 'production');
+  });
+
   test('two routes whose file names would collide are told apart', async () => {
     await edge.apply({ app: 'a--b', env: 'c', domains: ['ab.test'], upstreams: [up(blog)], maxBodyBytes: 1024 });
     await assert.rejects(
@@ -195,6 +214,33 @@ describe('the edge with a real nginx', () => {
       assert.ok(served, 'nginx is back within 5 s');
       assert.notEqual(runningMasterPid(settings), pid);
       assert.ok(logs.includes('edge not running, restarting'));
+    } finally {
+      stop();
+    }
+  });
+
+  test('the supervisor keeps the access log under its limit: it moves to access.log.1 and nginx writes a new one', async () => {
+    const { accessLog } = edgePaths(settings);
+    const limit = 4096;
+    for (let i = 0; i < 40; i++) assert.equal((await get('shop.test')).status, 200);
+    // nginx writes its log buffer out within a second (flush=1s)
+    for (let i = 0; i < 30 && (!existsSync(accessLog) || statSync(accessLog).size < limit); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(statSync(accessLog).size >= limit, 'the log grew past the limit');
+    const stop = edge.supervise(100, limit);
+    try {
+      for (let i = 0; i < 30 && !logs.includes('edge log rotated'); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(logs.includes('edge log rotated'), `the supervisor said: ${logs.join('; ')}`);
+      assert.match(readFileSync(`${accessLog}.1`, 'utf8').slice(-2000), /shop\.test "GET \/ HTTP\/1\.1" 200/);
+      // Requests after the rotation land in a new file, nothing is lost.
+      const marker = `after-rotation-${Date.now()}`;
+      assert.equal((await get('shop.test', { headers: { 'x-request-id': marker } })).status, 200);
+      let text = '';
+      for (let i = 0; i < 30 && !text.includes(marker); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        text = existsSync(accessLog) ? readFileSync(accessLog, 'utf8') : '';
+      }
+      assert.ok(text.includes(marker), `the new access.log has the request made after the rotation; it holds: ${text.slice(0, 500)}`);
+      assert.ok(statSync(accessLog).size < limit, `access.log is ${statSync(accessLog).size} bytes`);
     } finally {
       stop();
     }
