@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Db } from '../state/db.js';
-import { lastBuildNumber, nextBuildNumber } from '../state/build-numbers.js';
+import { buildNumbersSeeded, lastBuildNumber, nextBuildNumber, seedBuildNumbers } from '../state/build-numbers.js';
 import { collectContext, hashContext } from './context.js';
 import { readDockerfile, resolveTarget, type Stage } from './dockerfile.js';
 import { buildStage } from './engine-build.js';
@@ -14,7 +14,7 @@ import { readGitInfo, type GitInfo } from './git.js';
 import type { BuildEvent } from './progress.js';
 import { checkRegistry, pushTags, resolveRegistry, type RegistrySettings } from './registry.js';
 import { type BuildReport, type ImageReport, inspectImage } from './report.js';
-import { computeTags, computeVersion, highestBuildNumber } from './tags.js';
+import { computeTags, computeVersion, highestBuildNumber, highestBuildNumbers } from './tags.js';
 import { runTestGate } from './test-gate.js';
 import { pruneOlderTestImages } from './test-images.js';
 
@@ -149,19 +149,25 @@ function stageLabels(labels: Record<string, string>, role: string): Record<strin
 
 /**
  * The next build-<n>. The database's counter answers alone while the engine agrees (its next
- * tag is free); a database that is new, lost or restored from an older copy is checked against
- * every build tag in the engine, so a number never repeats. Listing images costs the engine
- * 0.1–0.3 s, which a push should not pay every time.
+ * tag is free). A new (or lost) database first takes every app's numbers from the engine, once;
+ * one restored from an older copy finds its next tag taken and reads the app's tags again, so
+ * a number never repeats. Listing images costs the engine time in proportion to every image
+ * it holds (0.1–0.3 s with a few hundred), which a push should not pay every time.
  */
 async function nextBuild(docker: Docker, db: Db, app: string): Promise<number> {
-  if (lastBuildNumber(db, app) !== undefined) {
-    const n = nextBuildNumber(db, app);
-    const taken = await docker
-      .getImage(`${app}:build-${n}`)
-      .inspect()
-      .then(() => true, () => false);
-    if (!taken) return n;
+  if (lastBuildNumber(db, app) === undefined && !buildNumbersSeeded(db)) {
+    const images = await docker.listImages();
+    seedBuildNumbers(db, highestBuildNumbers(images.flatMap((i) => i.RepoTags ?? [])));
   }
+  const n = nextBuildNumber(db, app);
+  const taken = await docker
+    .getImage(`${app}:build-${n}`)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
+  if (!taken) return n;
   const existing = await docker.listImages({ filters: { reference: [`${app}:build-*`] } });
   return nextBuildNumber(db, app, highestBuildNumber(existing.flatMap((i) => (i.RepoTags ?? []).map((t) => t.split(':').pop() ?? ''))));
 }

@@ -57,6 +57,17 @@ export function computeTags(version: Version, buildNumber: number): string[] {
 }
 
 /** The highest n among tags like build-<n> (0 if none): what the engine already holds. */
+/** Each repository's highest build-<n>, from `repo:tag` names as the engine lists them. */
+export function highestBuildNumbers(refs: readonly string[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const ref of refs) {
+    const colon = ref.lastIndexOf(':');
+    const n = highestBuildNumber([ref.slice(colon + 1)]);
+    if (colon > 0 && n > 0) out.set(ref.slice(0, colon), Math.max(out.get(ref.slice(0, colon)) ?? 0, n));
+  }
+  return out;
+}
+
 export function highestBuildNumber(tags: readonly string[]): number {
   let max = 0;
   for (const t of tags) {

@@ -168,4 +168,8 @@ export const migrations: readonly string[] = [
    ALTER TABLE deployments ADD COLUMN actor TEXT;
    ALTER TABLE pipelines ADD COLUMN actor TEXT;
    ALTER TABLE releases ADD COLUMN tags TEXT;`,
+  // When this database took the build numbers the engine already held (once: see build-numbers.ts).
+  `CREATE TABLE build_numbers_seeded (
+     seeded_at TEXT NOT NULL
+   );`,
 ];
