@@ -45,7 +45,9 @@ export function readIfExists(path: string): string | null {
   try {
     return readFileSync(path, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    // ESRCH: a /proc file of a process that exited while it was read (an old nginx worker going away).
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ESRCH') return null;
     throw e;
   }
 }
