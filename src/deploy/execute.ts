@@ -19,6 +19,8 @@ export interface EdgePort {
   /** Resolves once the requests on these (old) upstreams, sent before the last switch, are finished (at most ms). */
   drained(upstreams: readonly Upstream[], ms: number): Promise<void>;
   remove(app: string, env: string): Promise<void>;
+  /** Runs fn with one edge reload at its end for all the route changes it makes (the start-up's reconcile). */
+  batch?<T>(fn: () => Promise<T>): Promise<T>;
 }
 
 export interface WebSpec {

@@ -72,6 +72,10 @@ export class NginxEdgePort implements EdgePort {
     return httpProbe({ ...target, ...(token ? { headers: { 'x-calma-probe': token } } : {}) }, path, timeoutMs);
   }
 
+  batch<T>(fn: () => Promise<T>): Promise<T> {
+    return this.edge.batch(fn);
+  }
+
   remove(app: string, env: string): Promise<void> {
     this.routes.delete(`${app}/${env}`);
     this.tls?.forget(app, env);

@@ -29,7 +29,8 @@ export async function reconcile(deps: ReconcileDeps): Promise<void> {
   const worker = async (): Promise<void> => {
     for (let next = queue.shift(); next; next = queue.shift()) await rewriteRoute(deps, next.app, next.env, next.releases);
   };
-  await Promise.all(Array.from({ length: RECONCILE_CONCURRENCY }, worker));
+  const all = (): Promise<void[]> => Promise.all(Array.from({ length: RECONCILE_CONCURRENCY }, worker));
+  await (deps.edge.batch ? deps.edge.batch(all) : all());
 }
 
 const RECONCILE_CONCURRENCY = 8;
@@ -77,9 +78,9 @@ async function rewriteRoute(deps: ReconcileDeps, app: string, env: string, relea
   if (!serving || !config) return;
   const upstreams = [];
   for (const [i, name] of serving.containers.entries()) {
-    const info = await deps.docker.getContainer(name).inspect();
+    // Running as of the one container list read for all environments: a thousand apps need no inspect each.
     const ip = serving.addresses[i];
-    if (!info.State.Running || !ip) continue;
+    if (!serving.runningNow[i] || !ip) continue;
     const probe = await httpProbe({ name, host: ip, port: serving.port }, config.web.healthcheck.path, config.web.healthcheck.timeout);
     if (probe.ok) upstreams.push({ host: ip, port: serving.port });
     else deps.log('container not healthy at start, left out of the edge', { container: name, answer: probe.answer });

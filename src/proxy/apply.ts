@@ -49,13 +49,38 @@ async function replaceFile(settings: EdgeSettings, path: string, next: string | 
       // A removed environment file takes nothing with it that the others need: no check to run.
       if (path === conf) await nginxTest(settings);
       else if (next !== null) await nginxTestEnvFile(settings, path);
-      if (isNginxRunning(settings)) await nginxReload(settings);
+      const batch = batches.get(settings.prefix);
+      if (batch) batch.pending = true;
+      else if (isNginxRunning(settings)) await nginxReload(settings);
     } catch (e) {
       put(path, previous); // the running nginx still has the previous config: disk agrees with it again
       throw e;
     }
     return true;
   });
+}
+
+/** Prefixes whose reloads wait for the end of a batch (see withReloadsBatched). */
+const batches = new Map<string, { pending: boolean }>();
+
+/**
+ * Runs fn with every change it makes checked file by file as usual, but nginx
+ * reloaded once at the end instead of once per change: the daemon's start-up
+ * rewrites every environment's file when calma's rendering changed, and a
+ * thousand reloads (each loading a thousand files) would take minutes. A reload
+ * that fails at the end leaves the files on disk and nginx on its previous
+ * configuration; the error is thrown.
+ */
+export async function withReloadsBatched<T>(settings: EdgeSettings, fn: () => Promise<T>): Promise<T> {
+  if (batches.has(settings.prefix)) return fn();
+  const batch = { pending: false };
+  batches.set(settings.prefix, batch);
+  try {
+    return await fn();
+  } finally {
+    batches.delete(settings.prefix);
+    if (batch.pending) await withEdgeLock(settings.prefix, async () => (isNginxRunning(settings) ? nginxReload(settings) : undefined));
+  }
 }
 
 /**

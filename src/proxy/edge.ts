@@ -4,7 +4,7 @@
 // restarted calma finds it serving and simply carries on.
 
 import { errorMessage } from '../errors.js';
-import { applyRoute, removeRoute, writeMainConfig } from './apply.js';
+import { applyRoute, removeRoute, withReloadsBatched, writeMainConfig } from './apply.js';
 import { probeToken } from './files.js';
 import { withEdgeLock } from './lock.js';
 import { isNginxRunning, nginxReload, nginxTest, runningMasterPid, startNginx, stopNginx } from './nginx.js';
@@ -54,6 +54,11 @@ export class Edge {
       await nginxReload(this.settings);
       this.log('edge reloaded (certificates)', { prefix: this.settings.prefix });
     });
+  }
+
+  /** Runs fn with the reloads its route changes need made once, at its end (see withReloadsBatched). */
+  batch<T>(fn: () => Promise<T>): Promise<T> {
+    return withReloadsBatched(this.settings, fn);
   }
 
   async remove(app: string, env: string): Promise<void> {

@@ -1,5 +1,5 @@
-// One change to an edge at a time. `nginx -t` checks the whole directory, so two
-// concurrent route changes would each see (and could each undo) the other's
+// One change to an edge at a time. A reload loads the whole directory, so two
+// concurrent route changes would each load (and could each undo) the other's
 // half-finished file. Changes to one prefix run one after the other, in order.
 
 const tails = new Map<string, Promise<unknown>>();

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { edgePaths } from './paths.js';
 import { hostPort, validateRoute, validateSettings, type EdgeSettings, type Route, type Upstream } from './routes.js';
+import { createHash } from 'node:crypto';
 
 /** Small pages in calma's words instead of nginx's. No `'` or `$`: they sit in a single-quoted nginx string that interpolates variables. */
 function page(status: string, text: string): string {
@@ -18,9 +19,17 @@ export function envFileName(app: string, env: string): string {
   return `${app}--${env}.conf`;
 }
 
+/**
+ * `u` and 8 hex digits of a hash of the environment, then its names. nginx finds
+ * an upstream by comparing its name with every one defined before it, byte by
+ * byte when the lengths match: names that all began `calma_` made a thousand
+ * apps' configuration take a second to load; differing from the second byte on,
+ * a third of that.
+ */
 export function upstreamName(app: string, env: string, slot: 'a' | 'b'): string {
+  const hash = createHash('sha256').update(`${app}\0${env}`).digest('hex').slice(0, 8);
   // `_` is allowed in neither name, so `__` cannot be ambiguous.
-  return `calma_${app}__${env}__${slot}`;
+  return `u${hash}_${app}__${env}__${slot}`;
 }
 
 /** The file whose presence makes slot b live (its absence, slot a). */
@@ -104,7 +113,9 @@ ${settings.probeToken ? `        "${settings.probeToken}" $upstream_addr;\n` : '
 
     # Unknown hosts: a calma 404, never some app's site.
     server {
-        listen ${http} default_server;
+        # reuseport: a listening socket per worker, the kernel spreading new
+        # connections across them (more requests a second than one shared socket).
+        listen ${http} default_server reuseport;
         server_name _;
         location / {
             default_type text/html;
@@ -115,7 +126,7 @@ ${settings.probeToken ? `        "${settings.probeToken}" $upstream_addr;\n` : '
     # HTTPS for a name with no certificate: refuse the handshake rather than
     # show another site's certificate.
     server {
-        listen ${https} ssl http2 default_server;
+        listen ${https} ssl http2 default_server reuseport;
         ssl_reject_handshake on;
     }
 

@@ -6,6 +6,8 @@ import type { RunningRelease } from '../deploy/plan.js';
 export interface EngineRelease extends RunningRelease {
   release: string;
   created: number;
+  /** Whether each container (same index as `containers`) was running when the engine listed it. */
+  runningNow: boolean[];
 }
 
 /** The labels that say where a calma container sits on the edge network. */
@@ -49,18 +51,20 @@ function groupReleases(containers: readonly Docker.ContainerInfo[]): EngineRelea
     const name = (c.Names[0] ?? '').replace(/^\//, '');
     const slot = c.Labels['calma.slot'] === 'b' ? 'b' : 'a';
     const port = Number(c.Labels['calma.port'] ?? 0);
-    const r = byDeployment.get(id) ?? { deploymentId: id, containers: [], addresses: [], slot, port, running: false, release: c.Labels['calma.release'] ?? '', created: c.Created, imageId: c.ImageID };
+    const r = byDeployment.get(id) ?? { deploymentId: id, containers: [], addresses: [], runningNow: [], slot, port, running: false, release: c.Labels['calma.release'] ?? '', created: c.Created, imageId: c.ImageID };
     // Kept in step with containers (same index), sorted together below.
     r.containers.push(name);
     r.addresses.push(c.Labels['calma.address'] ?? '');
+    r.runningNow.push(c.State === 'running');
     r.running ||= c.State === 'running';
     r.created = Math.max(r.created, c.Created);
     byDeployment.set(id, r);
   }
   for (const r of byDeployment.values()) {
-    const pairs = r.containers.map((name, i) => [name, r.addresses[i] ?? ''] as const).sort((x, y) => x[0].localeCompare(y[0]));
-    r.containers = pairs.map((p) => p[0]);
-    r.addresses = pairs.map((p) => p[1]);
+    const rows = r.containers.map((name, i) => [name, r.addresses[i] ?? '', r.runningNow[i] ?? false] as const).sort((x, y) => x[0].localeCompare(y[0]));
+    r.containers = rows.map((p) => p[0]);
+    r.addresses = rows.map((p) => p[1]);
+    r.runningNow = rows.map((p) => p[2]);
   }
   // Deployment ids sort by time too; they break ties within the same second.
   return [...byDeployment.values()].sort((a, b) => b.created - a.created || b.deploymentId.localeCompare(a.deploymentId));

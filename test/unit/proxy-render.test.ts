@@ -93,7 +93,9 @@ http {
 
     # Unknown hosts: a calma 404, never some app's site.
     server {
-        listen 127.0.0.1:8080 default_server;
+        # reuseport: a listening socket per worker, the kernel spreading new
+        # connections across them (more requests a second than one shared socket).
+        listen 127.0.0.1:8080 default_server reuseport;
         server_name _;
         location / {
             default_type text/html;
@@ -104,7 +106,7 @@ http {
     # HTTPS for a name with no certificate: refuse the handshake rather than
     # show another site's certificate.
     server {
-        listen 127.0.0.1:8443 ssl http2 default_server;
+        listen 127.0.0.1:8443 ssl http2 default_server reuseport;
         ssl_reject_handshake on;
     }
 
@@ -133,7 +135,7 @@ test('an environment with two replicas: sorted, deduplicated, round-robin with k
     `# calma route app=shop env=production
 # Managed by calma: rewritten when the environment's domains, port, replicas or certificate change, do not edit.
 
-upstream calma_shop__production__a {
+upstream ${upstreamName('shop', 'production', 'a')} {
     server 172.18.0.2:3000 max_fails=1 fail_timeout=5s;
     server 172.18.0.3:3000 max_fails=1 fail_timeout=5s;
     keepalive 32;
@@ -150,7 +152,7 @@ server {
     }
 
     location / {
-        proxy_pass http://calma_shop__production__a;
+        proxy_pass http://${upstreamName('shop', 'production', 'a')};
         proxy_http_version 1.1;
         proxy_set_header Host $host;
         proxy_set_header Upgrade $http_upgrade;
@@ -212,7 +214,7 @@ test('IPv6 addresses are bracketed; an environment without domains renders no se
   const text = renderEnvironmentConfig({ ...shop, upstreams: [{ host: 'fd00::5', port: 80 }] }, v6);
   assert.match(text, /^    server \[fd00::5\]:80 max_fails=1 fail_timeout=5s;$/m);
   assert.match(text, /^    listen \[::1\]:8080;$/m);
-  assert.match(renderMainConfig(v6), /^        listen \[::1\]:8443 ssl http2 default_server;$/m);
+  assert.match(renderMainConfig(v6), /^        listen \[::1\]:8443 ssl http2 default_server reuseport;$/m);
   assert.equal(
     renderEnvironmentConfig({ ...shop, domains: [] }, settings),
     "# calma route app=shop env=production\n# Managed by calma: rewritten when the environment's domains, port, replicas or certificate change, do not edit.\n\n",
@@ -221,7 +223,10 @@ test('IPv6 addresses are bracketed; an environment without domains renders no se
 
 test('file and upstream names', () => {
   assert.equal(envFileName('shop', 'preview-login'), 'shop--preview-login.conf');
-  assert.equal(upstreamName('shop', 'preview-login', 'b'), 'calma_shop__preview-login__b');
+  assert.match(upstreamName('shop', 'preview-login', 'b'), /^u[0-9a-f]{8}_shop__preview-login__b$/);
+  // the hash is the environment's: both slots share it, other environments differ from the second byte on (mostly)
+  assert.equal(upstreamName('shop', 'preview-login', 'a').slice(0, 9), upstreamName('shop', 'preview-login', 'b').slice(0, 9));
+  assert.notEqual(upstreamName('shop', 'production', 'a').slice(0, 9), upstreamName('shop', 'preview-login', 'a').slice(0, 9));
   assert.equal(liveMarkerName('shop', 'preview-login'), 'shop--preview-login.b');
 });
 
@@ -232,8 +237,8 @@ test('two slots: both upstream blocks, and a per-request marker check picks the 
   const liveB = renderEnvironmentConfig({ ...shop, upstreams: b, slot: 'b', standby: a }, settings);
   // The file does not say which slot is live: switching leaves it byte-identical (no reload).
   assert.equal(liveB, liveA);
-  assert.match(liveA, /^upstream calma_shop__production__a \{\n    server 10\.210\.128\.1:3000 max_fails=1 fail_timeout=5s;\n    keepalive 32;\n\}$/m);
-  assert.match(liveA, /^upstream calma_shop__production__b \{\n    server 10\.210\.128\.2:3000 max_fails=1 fail_timeout=5s;\n    keepalive 32;\n\}$/m);
+  assert.match(liveA, /^upstream u[0-9a-f]{8}_shop__production__a \{\n    server 10\.210\.128\.1:3000 max_fails=1 fail_timeout=5s;\n    keepalive 32;\n\}$/m);
+  assert.match(liveA, /^upstream u[0-9a-f]{8}_shop__production__b \{\n    server 10\.210\.128\.2:3000 max_fails=1 fail_timeout=5s;\n    keepalive 32;\n\}$/m);
   assert.ok(
     liveA.includes(`    client_max_body_size 104857600;
 
@@ -244,9 +249,9 @@ test('two slots: both upstream blocks, and a per-request marker check picks the 
 
     location / {
         if (-f /srv/calma/edge/live/shop--production.b) {
-            proxy_pass http://calma_shop__production__b;
+            proxy_pass http://${upstreamName('shop', 'production', 'b')};
         }
-        proxy_pass http://calma_shop__production__a;
+        proxy_pass http://${upstreamName('shop', 'production', 'a')};
         proxy_http_version 1.1;
 `),
     liveA,
@@ -326,7 +331,7 @@ test('with a certificate: HTTP redirects (301 GET/HEAD, 308 else) except the cha
   assert.match(https, /^    listen 127\.0\.0\.1:8443 ssl http2;$/m);
   assert.match(https, /^    ssl_certificate \/srv\/calma\/certs\/shop\/production\/cert\.pem;$/m);
   assert.match(https, /^    ssl_certificate_key \/srv\/calma\/certs\/shop\/production\/key\.pem;$/m);
-  assert.match(https, /proxy_pass http:\/\/calma_shop__production__a;/);
+  assert.match(https, /proxy_pass http:\/\/u[0-9a-f]{8}_shop__production__a;/);
   assert.match(https, /add_header Strict-Transport-Security "max-age=31536000" always;/);
   assert.doesNotMatch(renderEnvironmentConfig({ ...shop, tls }, settings), /Strict-Transport-Security/, 'hsts: false');
   assert.match(renderEnvironmentConfig({ ...shop, tls }, { ...settings, httpsPort: 443 }), /return 301 https:\/\/\$host\$request_uri;/, 'no port on 443');
