@@ -39,8 +39,10 @@ test('SIGKILL mid-deployment: served throughout, undone on restart', async () =>
     dir.write('calma.yml', config('env:\n  HEALTH: fail\n'));
     const pending = calma(['deploy', dir.dir], { env });
     const deadline = Date.now() + 30_000;
-    while ((await webContainers()).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    assert.equal((await webContainers()).length, 2, 'the new container was started');
+    // Running, not just created: an engine under load can take a while between the two, and the kill must land in the health step.
+    const running = async () => (await webContainers()).filter((c) => c.State === 'running').length;
+    while ((await running()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await running(), 2, 'the new container was started');
     await new Promise((r) => setTimeout(r, 1000)); // well inside the 60 s health wait
     const exited = new Promise((r) => server.child.once('exit', r));
     server.child.kill('SIGKILL');
