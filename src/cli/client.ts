@@ -13,6 +13,7 @@ import { pathOf, type Event, type Input, type JsonEndpoint, type Output, type St
 import { DaemonInternalError, fromWireError, wireErrorSchema } from '../api/errors.js';
 import { UnavailableError } from '../errors.js';
 import { calmaHome } from '../state/home.js';
+import { lines, parseJson } from '../api/ndjson.js';
 
 export interface ClientOptions {
   /** The daemon's unix socket. Ignored when `url` is given. */
@@ -144,33 +145,4 @@ async function readAll(res: IncomingMessage): Promise<string> {
   let text = '';
   for await (const chunk of res) text += chunk as string;
   return text;
-}
-
-/** The response's lines as they arrive; a connection cut mid-stream rejects with `cut()`. */
-async function* lines(res: IncomingMessage, cut: () => Error): AsyncGenerator<string> {
-  res.setEncoding('utf8');
-  let buffered = '';
-  try {
-    for await (const chunk of res) {
-      buffered += chunk as string;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl).trim();
-        buffered = buffered.slice(nl + 1);
-        if (line !== '') yield line;
-      }
-    }
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ECONNRESET') throw cut();
-    throw e;
-  }
-  if (buffered.trim() !== '') yield buffered.trim();
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

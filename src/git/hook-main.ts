@@ -6,8 +6,9 @@
 // what they use. The post-receive side speaks to the daemon with node's own
 // HTTP client rather than the CLI's (whose schemas take longer to load than
 // node takes to start); it only prints what the daemon sends.
-import http from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import { GIT_RECEIVED_PATH } from '../api/hook-paths.js';
+import { lines, parseJson } from '../api/ndjson.js';
 import { checkBranch } from '../config/names.js';
 import { errorMessage } from '../errors.js';
 import type { DeployEvent } from '../pipeline/events.js';
@@ -69,42 +70,24 @@ async function readStdin(): Promise<string> {
 }
 
 /** Hands the pushed refs to the daemon and prints its stream's lines until the end. */
-function notifyDaemon(socketPath: string, app: string, updates: readonly RefUpdate[]): Promise<void> {
+async function notifyDaemon(socketPath: string, app: string, updates: readonly RefUpdate[]): Promise<void> {
   const path = GIT_RECEIVED_PATH.replace(':app', encodeURIComponent(app));
-  return new Promise((resolve, reject) => {
-    const headers = { 'content-type': 'application/json', accept: 'application/x-ndjson' };
-    const req = http.request({ socketPath, path, method: 'POST', agent: false, headers }, (res) => {
-      res.setEncoding('utf8');
-      let buffered = '';
-      let ended = (res.statusCode ?? 500) >= 400; // an error answer is one wire error, not a stream
-      const print = (line: string): void => {
-        let value: unknown;
-        try {
-          value = JSON.parse(line);
-        } catch {
-          value = undefined;
-        }
-        if ((value as { type?: unknown } | undefined)?.type === 'end') ended = true;
-        const text = hookLine(value);
-        if (text !== undefined) process.stdout.write(`${text}\n`);
-      };
-      res.on('data', (chunk: string) => {
-        buffered += chunk;
-        for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
-          print(buffered.slice(0, nl).trim());
-          buffered = buffered.slice(nl + 1);
-        }
-      });
-      res.on('end', () => {
-        if (buffered.trim() !== '') print(buffered.trim());
-        if (ended) resolve();
-        else reject(new Error('the calma daemon closed the stream before its end (did it stop?)'));
-      });
-      res.on('error', reject);
-    });
+  const headers = { 'content-type': 'application/json', accept: 'application/x-ndjson' };
+  const res = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = http.request({ socketPath, path, method: 'POST', agent: false, headers }, resolve);
     req.on('error', (e) => reject(new Error(`cannot reach the calma daemon at ${socketPath}: ${e.message}`)));
     req.end(JSON.stringify({ updates }));
   });
+  const cut = (): Error => new Error('the calma daemon closed the stream before its end (did it stop?)');
+  // An error answer is one wire error, not a stream: printed, and that is its end.
+  let ended = (res.statusCode ?? 500) >= 400;
+  for await (const line of lines(res, cut)) {
+    const value = parseJson(line);
+    if ((value as { type?: unknown } | undefined)?.type === 'end') ended = true;
+    const text = hookLine(value);
+    if (text !== undefined) process.stdout.write(`${text}\n`);
+  }
+  if (!ended) throw cut();
 }
 
 export async function runHook(kind: 'pre-receive' | 'post-receive'): Promise<void> {
