@@ -2,10 +2,13 @@
 // deployed by calma, is loaded with wrk through calma's edge and, on the same
 // container in the same run, (a) directly, (b) through a minimal hand-written
 // nginx reverse proxy with upstream keep-alive, (c) through Debian's Caddy.
-// Rounds are interleaved; each figure is the median of the rounds.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// Rounds are interleaved, the order reversed every other round (no target
+// always runs right after the same one); each figure is the median of the
+// rounds, and the edge's ratio to (b) is also taken within each round (the
+// machine's speed drifts between rounds more than the two differ).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mustDeploy, startDaemon } from './lib/calma.js';
+import { mustDeploy, startDaemon, treeCpuSeconds } from './lib/calma.js';
 import { caddyVersion, startCaddy } from './lib/caddy.js';
 import { appContainers, buildNodeBase, cleanupLabel, containerIp } from './lib/docker.js';
 import { get } from './lib/load.js';
@@ -13,7 +16,7 @@ import { startHandNginx } from './lib/nginx.js';
 import { freePort, median, runId, runMain, table, tempDir } from './lib/run.js';
 import { hasWrk, wrk, type WrkResult } from './lib/wrk.js';
 
-const ROUNDS = 5;
+const ROUNDS = 7;
 const WRK = { threads: 2, connections: 64, seconds: 4 };
 
 const SERVER_JS = `const http = require('http');
@@ -52,10 +55,11 @@ runMain('edge-cost', async () => {
   const caddyPort = await freePort();
   if (caddy) await startCaddy(caddyPort, `${ip}:8080`);
 
-  const targets: { name: string; url: string }[] = [
+  // The nginx masters, whose workers' CPU time per request is measured too.
+  const targets: { name: string; url: string; pidFile?: string }[] = [
     { name: '(a) direct to the container', url: `http://${ip}:8080/` },
-    { name: "calma's edge", url: `http://127.0.0.1:${daemon.httpPort}/` },
-    { name: '(b) hand-written nginx, upstream keepalive', url: `http://127.0.0.1:${nginx.port}/` },
+    { name: "calma's edge", url: `http://127.0.0.1:${daemon.httpPort}/`, pidFile: join(daemon.home, 'edge', 'nginx.pid') },
+    { name: '(b) hand-written nginx, upstream keepalive', url: `http://127.0.0.1:${nginx.port}/`, pidFile: nginx.pidFile },
     ...(caddy ? [{ name: `(c) Caddy ${caddy} reverse_proxy`, url: `http://127.0.0.1:${caddyPort}/` }] : []),
   ];
   for (const t of targets) {
@@ -65,16 +69,26 @@ runMain('edge-cost', async () => {
     await wrk(t.url, domain, { ...WRK, seconds: 1 }); // warm-up
   }
   const results = new Map<string, WrkResult[]>(targets.map((t) => [t.name, []]));
+  const cpuPerRequest = new Map<string, number[]>(); // µs of nginx CPU (master and workers) per request
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const t of targets) {
+    for (const t of round % 2 === 1 ? targets : [...targets].reverse()) {
+      const master = t.pidFile ? Number(readFileSync(t.pidFile, 'utf8').trim()) : 0;
+      const cpuBefore = master ? treeCpuSeconds(master) : 0;
       const r = await wrk(t.url, domain, WRK);
       results.get(t.name)!.push(r);
-      process.stderr.write(`round ${round} ${t.name}: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms errors ${r.errors}\n`);
+      let cpu = '';
+      if (master) {
+        const us = ((treeCpuSeconds(master) - cpuBefore) * 1e6) / r.requests;
+        cpuPerRequest.set(t.name, [...(cpuPerRequest.get(t.name) ?? []), us]);
+        cpu = ` nginx CPU ${us.toFixed(1)} µs/request`;
+      }
+      process.stderr.write(`round ${round} ${t.name}: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms errors ${r.errors}${cpu}\n`);
     }
   }
 
   const m = (name: string, f: (r: WrkResult) => number): number => median(results.get(name)!.map(f));
   const [direct, edge, hand, cad] = targets.map((t) => t.name) as [string, string, string, string | undefined];
+  const paired = results.get(edge)!.map((r, i) => r.rps / results.get(hand)![i]!.rps);
   const rows = [['', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'edge req/s ÷ this']];
   for (const t of targets) {
     const rps = m(t.name, (r) => r.rps);
@@ -84,9 +98,13 @@ runMain('edge-cost', async () => {
   process.stdout.write(`\nedge-cost: wrk -t${WRK.threads} -c${WRK.connections} -d${WRK.seconds}s, ${ROUNDS} interleaved rounds, medians; one Node keep-alive container (${container})\n\n`);
   process.stdout.write(table(rows));
   process.stdout.write("note: (b) has access_log off and no extra headers (the practical limit of one nginx hop); calma's edge logs every request and sets X-Forwarded-*/X-Request-Id.\n");
-  const vsHand = m(edge, (r) => r.rps) / m(hand, (r) => r.rps);
+  const vsHand = median(paired);
+  const cpuEdge = median(cpuPerRequest.get(edge)!);
+  const cpuHand = median(cpuPerRequest.get(hand)!);
+  process.stdout.write(`calma's edge ÷ (b), within each round: ${paired.map((x) => x.toFixed(2)).join(', ')}; ratio of the medians ${(m(edge, (r) => r.rps) / m(hand, (r) => r.rps)).toFixed(2)}\n`);
+  process.stdout.write(`nginx CPU per request (master and workers, median): calma's edge ${cpuEdge.toFixed(1)} µs, (b) ${cpuHand.toFixed(1)} µs (${(cpuEdge / cpuHand).toFixed(2)}x)\n`);
   process.stdout.write(`\nSUMMARY calma edge ${m(edge, (r) => r.rps).toFixed(0)} req/s, direct ${m(direct, (r) => r.rps).toFixed(0)} req/s (edge keeps ${(m(edge, (r) => r.rps) / m(direct, (r) => r.rps)).toFixed(2)} of direct)\n`);
-  process.stdout.write(`SUMMARY calma edge vs (b) hand nginx: ${vsHand.toFixed(2)} (target >= 0.95: ${vsHand >= 0.95 ? 'MET' : 'MISSED'}); p99 ${m(edge, (r) => r.p99).toFixed(2)} ms vs ${m(hand, (r) => r.p99).toFixed(2)} ms\n`);
+  process.stdout.write(`SUMMARY calma edge vs (b) hand nginx: ${vsHand.toFixed(2)} (median of the rounds' ratios; target >= 0.95: ${vsHand >= 0.95 ? 'MET' : 'MISSED'}); p99 ${m(edge, (r) => r.p99).toFixed(2)} ms vs ${m(hand, (r) => r.p99).toFixed(2)} ms\n`);
   if (cad) {
     const vsCaddy = m(edge, (r) => r.rps) / m(cad, (r) => r.rps);
     process.stdout.write(`SUMMARY calma edge vs (c) Caddy: ${vsCaddy.toFixed(2)}x (target >= 1.5x: ${vsCaddy >= 1.5 ? 'MET' : 'MISSED'}); p99 ${m(edge, (r) => r.p99).toFixed(2)} ms vs ${m(cad, (r) => r.p99).toFixed(2)} ms\n`);

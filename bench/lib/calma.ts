@@ -1,7 +1,7 @@
 // calma as a user runs it: `calma server` under a private CALMA_HOME on free
 // loopback ports, and `calma deploy DIR`, each a child process of the bench.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cmd, freePort, must, onCleanup, sleep, stopPid, tempDir } from './run.js';
@@ -129,6 +129,22 @@ export function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The CPU seconds of a process and its direct children (an nginx master and its workers); 0 if it is gone. */
+export function treeCpuSeconds(pid: number): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (Number(entry) === pid || ppid === pid) total += cpuSeconds(Number(entry));
+    } catch {
+      // the process ended between the listing and the read
+    }
+  }
+  return total;
 }
 
 /** `calma ARGS` against the daemon: its stdout; a non-zero exit is an error carrying its output. */

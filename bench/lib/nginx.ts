@@ -7,6 +7,8 @@ import { must, onCleanup, sleep, stopPid, tempDir } from './run.js';
 
 export interface HandNginx {
   port: number;
+  /** Its master's pid file (the workers are the master's children). */
+  pidFile: string;
   /** Rewrites the config for a new upstream address and reloads gracefully. */
   reload(upstream: string): Promise<void>;
 }
@@ -45,8 +47,8 @@ function proxyServer(port: number, upstream: string): string {
 
 /** Starts nginx on `port` proxying to `upstream` (host:port); stopped by its pid file at the end. */
 export async function startHandNginx(port: number, upstream: string): Promise<HandNginx> {
-  const reconfigure = await startPrivateNginx((prefix) => config(prefix, proxyServer(port, upstream)));
-  return { port, reload: (next) => reconfigure((prefix) => config(prefix, proxyServer(port, next))) };
+  const { prefix, reconfigure } = await startPrivateNginx((prefix) => config(prefix, proxyServer(port, upstream)));
+  return { port, pidFile: join(prefix, 'nginx.pid'), reload: (next) => reconfigure((prefix) => config(prefix, proxyServer(port, next))) };
 }
 
 /**
@@ -73,7 +75,7 @@ export async function startTlsNginx(port: number, certificate: string, key: stri
 }
 
 /** Starts nginx on a private prefix with the config render(prefix) gives; returns how to reload it with another. */
-async function startPrivateNginx(render: (prefix: string) => string): Promise<(next: (prefix: string) => string) => Promise<void>> {
+async function startPrivateNginx(render: (prefix: string) => string): Promise<{ prefix: string; reconfigure: (next: (prefix: string) => string) => Promise<void> }> {
   const prefix = tempDir('calma-bench-nginx-');
   mkdirSync(join(prefix, 'logs'));
   mkdirSync(join(prefix, 'temp'));
@@ -91,8 +93,9 @@ async function startPrivateNginx(render: (prefix: string) => string): Promise<(n
   });
   await must('nginx', base);
   await sleep(100);
-  return async (next) => {
+  const reconfigure = async (next: (prefix: string) => string): Promise<void> => {
     writeFileSync(conf, next(prefix));
     await must('nginx', [...base, '-s', 'reload']);
   };
+  return { prefix, reconfigure };
 }

@@ -94,12 +94,15 @@ describe('the edge with a real nginx', () => {
     assert.equal(seen.headers['x-forwarded-proto'], 'http');
     assert.equal(seen.headers['x-forwarded-host'], 'blog.test');
     assert.equal(seen.headers.host, 'blog.test');
-    assert.match(String(seen.headers['x-request-id']), /^[0-9a-f]{32}$/);
+    const madeByEdge = /^\d+\.\d{3}-\d+-\d+-\d+$/; // time, worker pid, connection, request on it
+    assert.match(String(seen.headers['x-request-id']), madeByEdge);
     assert.equal(r.headers['x-request-id'], seen.headers['x-request-id'], 'the client sees the same id');
     await get('blog.test', { path: '/h2', headers: { 'x-request-id': 'trace-42.a' } });
     assert.equal(blog.seen.find((s) => s.url === '/h2')?.headers['x-request-id'], 'trace-42.a', 'a caller trace id continues');
     await get('blog.test', { path: '/h3', headers: { 'x-request-id': 'not an id;' } });
-    assert.match(String(blog.seen.find((s) => s.url === '/h3')?.headers['x-request-id']), /^[0-9a-f]{32}$/);
+    const replaced = String(blog.seen.find((s) => s.url === '/h3')?.headers['x-request-id']);
+    assert.match(replaced, madeByEdge);
+    assert.notEqual(replaced, seen.headers['x-request-id'], 'each request gets its own id');
   });
 
   test('a WebSocket upgrade passes through', async () => {
