@@ -1,6 +1,6 @@
 // The daemon's scheduled backups: one croner job per environment whose calma.yml
-// sets backup.schedule. The daemon hands sync() the whole list whenever it may
-// have changed; only what changed is touched, so a job whose schedule stayed the
+// sets backup.schedule. The daemon hands sync() the whole list at start-up, and
+// syncOne() the environment a deployment just changed; only what changed is touched, so a job whose schedule stayed the
 // same keeps its timer and is neither restarted nor run twice.
 
 import { Cron } from 'croner';
@@ -37,16 +37,21 @@ export class BackupScheduler {
   /** Makes the jobs exactly `entries`: new ones start, gone ones stop, changed ones are replaced. */
   sync(entries: readonly ScheduledBackup[]): void {
     const wanted = new Map(entries.map((e) => [keyOf(e.app, e.env), e]));
-    for (const [key, job] of this.jobs) {
-      const entry = wanted.get(key);
-      if (entry?.schedule === job.schedule) continue;
+    for (const [key, job] of this.jobs) if (!wanted.has(key)) this.syncOne(job.app, job.env, undefined);
+    for (const e of wanted.values()) this.syncOne(e.app, e.env, e.schedule);
+  }
+
+  /** The same for one environment (the one just deployed): its job started, replaced, stopped or left alone. */
+  syncOne(app: string, env: string, schedule: string | undefined): void {
+    const key = keyOf(app, env);
+    const job = this.jobs.get(key);
+    if (job?.schedule === schedule) return;
+    if (job) {
       job.cron.stop();
       this.jobs.delete(key);
-      if (entry === undefined) this.log('backup schedule removed', { app: job.app, env: job.env });
+      if (schedule === undefined) this.log('backup schedule removed', { app, env });
     }
-    for (const [key, entry] of wanted) {
-      if (!this.jobs.has(key)) this.start(key, entry);
-    }
+    if (schedule !== undefined) this.start(key, { app, env, schedule });
   }
 
   /** Stops every job; a backup already running finishes, none starts. */

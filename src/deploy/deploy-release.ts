@@ -66,11 +66,16 @@ export async function deployRelease(input: ReleaseInput, deps: DeployDeps): Prom
   const { config, env } = input;
   const app = config.app;
   const deploymentId = newDeploymentId();
-  const releases = await listReleases(deps.docker, app, env);
-  const network = await ensureEdgeNetwork(deps.docker);
+  // Asked of the engine at once: each list walks every container it holds (a thousand apps:
+  // a thousand each), so one after the other they would add up.
+  const [releases, network, holders, services] = await Promise.all([
+    listReleases(deps.docker, app, env),
+    ensureEdgeNetwork(deps.docker),
+    addressHolders(deps.docker),
+    listServices(deps.docker, app, env),
+  ]);
   const slot = greenSlot(releases);
   const other = slot === 'a' ? 'b' : 'a';
-  const holders = await addressHolders(deps.docker);
   const addresses = deps.addresses.reserve(app, env, slot, config.web.replicas, network.subnet, addressesInUse(holders, { app, env, slot }), { shrink: true });
   const standbyAddresses = deps.addresses.reserve(app, env, other, config.web.replicas, network.subnet, addressesInUse(holders, { app, env, slot: other }), { shrink: false });
   const target: DeployTarget = {
@@ -84,7 +89,7 @@ export async function deployRelease(input: ReleaseInput, deps: DeployDeps): Prom
     releaseCommand: config.release,
     backup: deps.backups !== undefined && hasBackupWork(config) && releases.some((r) => r.running),
     services: Object.keys(config.services).length > 0,
-    removedServices: undefinedServices(await listServices(deps.docker, app, env), config),
+    removedServices: undefinedServices(services, config),
     ...(input.restoreBackup ? { restoreBackup: input.restoreBackup } : {}),
     keep: releasesKept(config),
     slot,

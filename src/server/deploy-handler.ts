@@ -36,7 +36,7 @@ export interface DeployHandlerDeps {
   secrets: SecretBox;
   dns?: string[];
   /** Told after every deployment that went live (the backup schedule follows the new calma.yml). */
-  released?: () => void;
+  released?: (app: string, env: string) => void;
 }
 
 export function urlsOf(domains: readonly string[], httpPort: number): string[] {

@@ -172,4 +172,7 @@ export const migrations: readonly string[] = [
   `CREATE TABLE build_numbers_seeded (
      seeded_at TEXT NOT NULL
    );`,
+  // A release's deployments, found without reading every deployment: the release
+  // history of one app (and the backup schedules of all) asks it per release.
+  `CREATE INDEX deployments_release ON deployments (release_id, status, finished_at);`,
 ];

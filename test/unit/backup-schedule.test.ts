@@ -47,6 +47,24 @@ test('sync() starts new schedules, replaces changed ones, stops gone ones and le
   s.stop();
 });
 
+test('syncOne() changes one environment and leaves every other job alone', () => {
+  const { s, logs } = scheduler(idle, NOW);
+  s.sync([{ app: 'shop', env: 'production', schedule: '0 3 * * *' }, { app: 'blog', env: 'production', schedule: '0 5 * * *' }]);
+  logs.length = 0;
+  s.syncOne('shop', 'production', '0 3 * * *');
+  assert.deepEqual(logs, [], 'the same schedule: the job keeps its timer');
+  s.syncOne('shop', 'production', '30 4 * * *');
+  s.syncOne('shop', 'staging', '0 6 * * *');
+  assert.deepEqual(s.next('shop', 'production'), at(4, 30));
+  assert.deepEqual(s.next('shop', 'staging'), at(6));
+  logs.length = 0;
+  s.syncOne('shop', 'production', undefined);
+  assert.deepEqual(logs, [['backup schedule removed', { app: 'shop', env: 'production' }]]);
+  assert.equal(s.next('shop', 'production'), undefined);
+  assert.deepEqual(s.next('blog', 'production'), at(5), 'another app is untouched');
+  s.stop();
+});
+
 test('a schedule croner refuses is logged and left out; the others are kept', () => {
   const { s, logs } = scheduler(idle, NOW);
   s.sync([{ app: 'shop', env: 'production', schedule: 'every night' }, { app: 'blog', env: 'production', schedule: '0 3 * * *' }]);
