@@ -30,7 +30,11 @@ export function scheduledBackups(db: Db): ScheduledBackup[] {
  * (One, not all: with a thousand apps, reading every environment's release took a
  * deployment more than a second.)
  */
-export function startBackupSchedule(deps: DeployHandlerDeps, locks: KeyedLock, log: Log): { released(app: string, env: string): void; stop(): void } {
+export function startBackupSchedule(
+  deps: DeployHandlerDeps,
+  locks: KeyedLock,
+  log: Log,
+): { released(app: string, env: string): void; removed(app: string, env: string): void; stop(): void } {
   const scheduler = new BackupScheduler(
     async (app, env) => {
       await locks.run(`${app}/${env}`, () => backupNow(deps, app, env, 'scheduled', (line) => log(line, { app, env })));
@@ -38,5 +42,10 @@ export function startBackupSchedule(deps: DeployHandlerDeps, locks: KeyedLock, l
     log,
   );
   scheduler.sync(scheduledBackups(deps.db));
-  return { released: (app, env) => scheduler.syncOne(app, env, scheduleOf(deps.db, app, env)), stop: () => scheduler.stop() };
+  return {
+    released: (app, env) => scheduler.syncOne(app, env, scheduleOf(deps.db, app, env)),
+    // Not read from the state: a torn-down preview keeps its release history.
+    removed: (app, env) => scheduler.syncOne(app, env, undefined),
+    stop: () => scheduler.stop(),
+  };
 }

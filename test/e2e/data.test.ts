@@ -256,4 +256,23 @@ describe('services, backups and restore', () => {
     assert.equal(await get('/'), 'v10\n');
     assert.ok(await docker.getVolume(`${app}_db`).inspect(), 'its data stays');
   });
+
+  test('apps remove stops the app\'s scheduled backups', async () => {
+    assert.equal((await deploy('v11', { keep: 50, noServices: true, schedule: '* * * * * *' })).code, 0);
+    const scheduled = async () => (await backups()).filter((b) => b.kind === 'scheduled').length;
+    const before = await scheduled();
+    for (const end = Date.now() + 8000; (await scheduled()) === before && Date.now() < end; ) await new Promise((r) => setTimeout(r, 250));
+    assert.ok((await scheduled()) > before, 'the schedule runs');
+    const atRemoval = server.logs().length;
+    const removed = await calma(['apps', 'remove', app], { env });
+    assert.equal(removed.code, 0, removed.stderr);
+    // Its job is gone: no backup is taken, and none is tried (and failed) every second.
+    assert.match(server.logs().slice(atRemoval), /backup schedule removed/);
+    await new Promise((r) => setTimeout(r, 1500)); // a backup that had already started may finish
+    const count = await scheduled();
+    const logged = server.logs().length;
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(await scheduled(), count, 'no scheduled backup of a removed app');
+    assert.doesNotMatch(server.logs().slice(logged), /scheduled backup/, 'no scheduled backup tried');
+  });
 });
