@@ -1,8 +1,7 @@
 // Bench 4: the daemon's resident memory (VmRSS from /proc/PID/status) when
 // idle with 10 small apps deployed, 1 replica each (target: under 100 MB).
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { memoryMiB, mustDeploy, startDaemon } from './lib/calma.js';
+import { edgePidFile, memoryMiB, mustDeploy, startDaemon } from './lib/calma.js';
 import { appContainers, cleanupLabel, webAppDir, webCalmaYml } from './lib/docker.js';
 import { get } from './lib/load.js';
 import { median, runId, runMain, secs, sleep, table, tempDir } from './lib/run.js';
@@ -14,7 +13,7 @@ const MB = (mib: number): number => (mib * 1024 * 1024) / 1e6; // the target is 
 
 /** nginx master and workers of the daemon's edge, summed. */
 function edgeRss(home: string): number {
-  const master = Number(readFileSync(join(home, 'edge', 'nginx.pid'), 'utf8').trim());
+  const master = Number(readFileSync(edgePidFile(home), 'utf8').trim());
   const children = readFileSync(`/proc/${master}/task/${master}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   return [master, ...children].reduce((a, pid) => a + memoryMiB(pid).rss, 0);
 }

@@ -8,7 +8,7 @@
 // machine's speed drifts between rounds more than the two differ).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mustDeploy, startDaemon, treeCpuSeconds } from './lib/calma.js';
+import { edgePidFile, mustDeploy, startDaemon, treeCpuSeconds } from './lib/calma.js';
 import { caddyVersion, startCaddy } from './lib/caddy.js';
 import { appContainers, buildNodeBase, cleanupLabel, containerIp } from './lib/docker.js';
 import { get } from './lib/load.js';
@@ -58,7 +58,7 @@ runMain('edge-cost', async () => {
   // The nginx masters, whose workers' CPU time per request is measured too.
   const targets: { name: string; url: string; pidFile?: string }[] = [
     { name: '(a) direct to the container', url: `http://${ip}:8080/` },
-    { name: "calma's edge", url: `http://127.0.0.1:${daemon.httpPort}/`, pidFile: join(daemon.home, 'edge', 'nginx.pid') },
+    { name: "calma's edge", url: `http://127.0.0.1:${daemon.httpPort}/`, pidFile: edgePidFile(daemon.home) },
     { name: '(b) hand-written nginx, upstream keepalive', url: `http://127.0.0.1:${nginx.port}/`, pidFile: nginx.pidFile },
     ...(caddy ? [{ name: `(c) Caddy ${caddy} reverse_proxy`, url: `http://127.0.0.1:${caddyPort}/` }] : []),
   ];

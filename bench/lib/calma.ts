@@ -9,6 +9,9 @@ import { cmd, freePort, must, onCleanup, sleep, stopPid, tempDir } from './run.j
 /** The CLI of the same build as this file (dist/ or any other outDir). */
 export const cliEntry = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
+/** The pid file of the edge's nginx master under a calma home. */
+export const edgePidFile = (home: string): string => join(home, 'edge', 'nginx.pid');
+
 export interface Daemon {
   home: string;
   pid: number;
@@ -48,7 +51,7 @@ export async function startDaemon(o: { again?: Daemon; timeoutMs?: number; httpP
   onCleanup('calma daemon and its edge', async () => {
     if (running()) await stopPid(child.pid, 10_000);
     if (o.again) return;
-    const nginxPid = Number(readFileOr(join(home, 'edge', 'nginx.pid')).trim());
+    const nginxPid = Number(readFileOr(edgePidFile(home)).trim());
     await stopPid(nginxPid > 0 ? nginxPid : undefined);
   });
   for (const deadline = Date.now() + (o.timeoutMs ?? 15_000); ; await sleep(100)) {

@@ -1,7 +1,8 @@
 // The daemon's scheduled backups: one croner job per environment whose calma.yml
 // sets backup.schedule. The daemon hands sync() the whole list at start-up, and
-// syncOne() the environment a deployment just changed; only what changed is touched, so a job whose schedule stayed the
-// same keeps its timer and is neither restarted nor run twice.
+// syncOne() an environment a deployment or a removal just changed; only what
+// changed is touched, so a job whose schedule stayed the same keeps its timer
+// and is neither restarted nor run twice.
 
 import { Cron } from 'croner';
 import { CRON_MODE } from '../config/cron.js';
@@ -41,7 +42,7 @@ export class BackupScheduler {
     for (const e of wanted.values()) this.syncOne(e.app, e.env, e.schedule);
   }
 
-  /** The same for one environment (the one just deployed): its job started, replaced, stopped or left alone. */
+  /** The same for one environment: its job started, replaced, stopped (schedule undefined) or left alone. */
   syncOne(app: string, env: string, schedule: string | undefined): void {
     const key = keyOf(app, env);
     const job = this.jobs.get(key);

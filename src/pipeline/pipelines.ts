@@ -179,7 +179,7 @@ export class Pipelines {
     const d = this.deps.deploy;
     const removed = await this.deps.locks.run(`${app}/${env}`, () => removeEnvironment({ home: d.home, docker: d.docker, db: d.db, edge: d.edge }, app, env, { volumes: true }));
     this.deps.previews.remove(app, env);
-    d.removed?.(app, env);
+    d.scheduleChanged?.(app, env);
     this.deps.log('preview removed', { app, env, why, containers: removed.containers, volumes: removed.volumes.length });
     return removed;
   }

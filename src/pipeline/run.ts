@@ -111,7 +111,7 @@ export async function runPipeline(job: PipelineJob, deps: RunDeps): Promise<stri
           releaseDeps(deps.deploy, log, job.actor),
         );
         deps.store.linkDeployment(id, out.deploymentId);
-        deps.deploy.released?.(app, target.env);
+        deps.deploy.scheduleChanged?.(app, target.env);
         job.emit({ type: 'result', deploymentId: out.deploymentId, image, version: report.version, urls: urlsOf(target.domains, deps.deploy.httpPort) });
         return out.deploymentId;
       } catch (e) {

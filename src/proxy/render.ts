@@ -42,6 +42,9 @@ export function ownerLine(app: string, env: string): string {
   return `# calma route app=${app} env=${env}`;
 }
 
+/** A request id the edge makes (nginx variables): time, worker pid, connection serial, request on it. */
+const NEW_REQUEST_ID = '${msec}-${pid}-${connection}-${connection_requests}';
+
 /**
  * nginx.conf. `include` is what the http block includes: every environment's
  * file, or (for checking one environment's file on its own) that file alone.
@@ -79,9 +82,9 @@ http {
     # Most requests carry none: the exact "" entry answers them from the hash,
     # without running the regex.
     map $http_x_request_id $calma_request_id {
-        "" "\${msec}-\${pid}-\${connection}-\${connection_requests}";
+        "" "${NEW_REQUEST_ID}";
         "~^[A-Za-z0-9._:-]{1,128}$" $http_x_request_id;
-        default "\${msec}-\${pid}-\${connection}-\${connection_requests}";
+        default "${NEW_REQUEST_ID}";
     }
     log_format calma '$remote_addr [$time_iso8601] $host "$request" $status $body_bytes_sent '
                      '$request_time "$upstream_addr" $upstream_response_time $calma_request_id';
@@ -117,7 +120,7 @@ ${settings.probeToken ? `        "${settings.probeToken}" $upstream_addr;\n` : '
     # Unknown hosts: a calma 404, never some app's site.
     server {
         # reuseport: a listening socket per worker, the kernel spreading new
-        # connections across them (more requests a second than one shared socket).
+        # connections evenly across them instead of whichever worker wakes first.
         listen ${http} default_server reuseport;
         server_name _;
         location / {

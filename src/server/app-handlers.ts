@@ -19,7 +19,7 @@ export interface AppOpsDeps {
   db: Db;
   edge: EdgePort;
   /** Told of each environment a removal took away (its scheduled backups stop). */
-  removed?: (app: string, env: string) => void;
+  scheduleChanged?: (app: string, env: string) => void;
 }
 
 export function logsHandler(deps: AppOpsDeps): Handler<Api['logs']> {
@@ -107,7 +107,7 @@ export function appsRemoveHandler(deps: AppOpsDeps): Handler<Api['appsRemove']> 
     })();
     // Its certificates (and their keys) go with it; its backups stay (data is only ever deleted on purpose).
     rmSync(join(certsDir(deps.home), app), { recursive: true, force: true });
-    for (const env of envs) deps.removed?.(app, env);
+    for (const env of envs) deps.scheduleChanged?.(app, env);
     return { containers: containers.length, routes: envs.size, volumes: removedVolumes };
   };
 }

@@ -107,8 +107,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   const locks = new KeyedLock();
   const deployDeps: DeployHandlerDeps = { home: opts.home, docker, db, journal, addresses: new AddressBook(db), backups: new BackupStore(db, feed), edge: edgePort, httpPort: opts.edge.httpPort, secrets: SecretBox.open(opts.home), ...(opts.dns ? { dns: opts.dns } : {}) };
   const schedule = startBackupSchedule(deployDeps, locks, (msg, fields) => log.info(fields ?? {}, msg));
-  deployDeps.released = schedule.released;
-  deployDeps.removed = schedule.removed;
+  deployDeps.scheduleChanged = schedule.changed;
   const pipelineStore = new PipelineStore(db, feed);
   // A pipeline cannot resume in a new process (its checkout and build are gone); its deployment, if any, was reconciled above.
   const abandoned = pipelineStore.abandon('the daemon stopped while it ran');

@@ -35,10 +35,8 @@ export interface DeployHandlerDeps {
   httpPort: number;
   secrets: SecretBox;
   dns?: string[];
-  /** Told after every deployment that went live (the backup schedule follows the new calma.yml). */
-  released?: (app: string, env: string) => void;
-  /** Told when an environment is removed (an app removed, a preview torn down): its scheduled backups stop. */
-  removed?: (app: string, env: string) => void;
+  /** Told when an environment got a new live release or was removed: its backup schedule follows. */
+  scheduleChanged?: (app: string, env: string) => void;
 }
 
 export function urlsOf(domains: readonly string[], httpPort: number): string[] {

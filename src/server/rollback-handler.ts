@@ -64,7 +64,7 @@ export function rollbackHandler(deps: DeployHandlerDeps, locks: KeyedLock): Stre
           },
           releaseDeps(deps, (line) => send({ type: 'log', line: redact(line, values) }), actorOf(ctx.principal)),
         );
-        deps.released?.(app, env);
+        deps.scheduleChanged?.(app, env);
         send({ type: 'result', deploymentId: out.deploymentId, image: target.image, version: target.version, urls: urlsOf(config.environments[env]?.domains ?? [], deps.httpPort) });
       });
       send({ type: 'end' });

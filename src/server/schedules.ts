@@ -5,14 +5,20 @@ import { BackupScheduler, type ScheduledBackup } from '../backup/schedule.js';
 import type { CalmaConfig } from '../config/schema.js';
 import type { Db } from '../state/db.js';
 import { knownApps, liveReleases } from '../state/history.js';
+import { PreviewStore } from '../state/previews.js';
+import { isPreviewEnv } from '../pipeline/targets.js';
 import { backupNow } from './data-handlers.js';
 import type { DeployHandlerDeps } from './deploy-handler.js';
 import type { KeyedLock } from './keyed-lock.js';
 
 type Log = (msg: string, fields?: Record<string, unknown>) => void;
 
-/** The backup.schedule of an environment's current release (from the state alone, no engine calls). */
+/**
+ * The backup.schedule of an environment's current release (from the state alone, no engine
+ * calls). A torn-down preview has none: its release history stays, its preview row does not.
+ */
 function scheduleOf(db: Db, app: string, env: string): string | undefined {
+  if (isPreviewEnv(env) && new PreviewStore(db).get(app, env) === undefined) return undefined;
   const current = liveReleases(db, app, env)[0];
   return current ? (JSON.parse(current.configJson) as CalmaConfig).backup.schedule : undefined;
 }
@@ -26,15 +32,11 @@ export function scheduledBackups(db: Db): ScheduledBackup[] {
 }
 
 /**
- * Starts the jobs; `released` brings one environment's job in line after a deployment.
- * (One, not all: with a thousand apps, reading every environment's release took a
+ * Starts the jobs; `changed` brings one environment's job in line after a deployment or a
+ * removal. (One, not all: with a thousand apps, reading every environment's release took a
  * deployment more than a second.)
  */
-export function startBackupSchedule(
-  deps: DeployHandlerDeps,
-  locks: KeyedLock,
-  log: Log,
-): { released(app: string, env: string): void; removed(app: string, env: string): void; stop(): void } {
+export function startBackupSchedule(deps: DeployHandlerDeps, locks: KeyedLock, log: Log): { changed(app: string, env: string): void; stop(): void } {
   const scheduler = new BackupScheduler(
     async (app, env) => {
       await locks.run(`${app}/${env}`, () => backupNow(deps, app, env, 'scheduled', (line) => log(line, { app, env })));
@@ -42,10 +44,5 @@ export function startBackupSchedule(
     log,
   );
   scheduler.sync(scheduledBackups(deps.db));
-  return {
-    released: (app, env) => scheduler.syncOne(app, env, scheduleOf(deps.db, app, env)),
-    // Not read from the state: a torn-down preview keeps its release history.
-    removed: (app, env) => scheduler.syncOne(app, env, undefined),
-    stop: () => scheduler.stop(),
-  };
+  return { changed: (app, env) => scheduler.syncOne(app, env, scheduleOf(deps.db, app, env)), stop: () => scheduler.stop() };
 }

@@ -97,7 +97,7 @@ http {
     # Unknown hosts: a calma 404, never some app's site.
     server {
         # reuseport: a listening socket per worker, the kernel spreading new
-        # connections across them (more requests a second than one shared socket).
+        # connections evenly across them instead of whichever worker wakes first.
         listen 127.0.0.1:8080 default_server reuseport;
         server_name _;
         location / {
