@@ -2,9 +2,9 @@
 // deployed by calma, is loaded with wrk through calma's edge and, on the same
 // container in the same run, (a) directly, (b) through a minimal hand-written
 // nginx reverse proxy with upstream keep-alive, (c) through Debian's Caddy.
-// Rounds are interleaved, the order reversed every other round (no target
-// always runs right after the same one); each figure is the median of the
-// rounds, and the edge's ratio to (b) is also taken within each round (the
+// Rounds are interleaved in a balanced order (lib/order.ts: every target runs
+// in every position and right after every other equally often); each figure
+// is the median of the rounds, and the edge's ratio to (b) is also taken within each round (the
 // machine's speed drifts between rounds more than the two differ).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,10 +14,14 @@ import { appContainers, buildNodeBase, cleanupLabel, containerIp } from './lib/d
 import { get } from './lib/load.js';
 import { startHandNginx } from './lib/nginx.js';
 import { freePort, median, runId, runMain, table, tempDir } from './lib/run.js';
+import { roundOrder } from './lib/order.js';
 import { hasWrk, wrk, type WrkResult } from './lib/wrk.js';
 
-const ROUNDS = 7;
-const WRK = { threads: 2, connections: 64, seconds: 4 };
+// Many short rounds rather than a few long ones: the machine's speed drifts by
+// 10-20 % from one run to the next, and the median of 16 paired ratios (4 cycles of
+// the balanced order) moves less with it than the median of 7.
+const ROUNDS = 16;
+const WRK = { threads: 2, connections: 64, seconds: 2 };
 
 const SERVER_JS = `const http = require('http');
 const server = http.createServer((req, res) => {
@@ -71,7 +75,7 @@ runMain('edge-cost', async () => {
   const results = new Map<string, WrkResult[]>(targets.map((t) => [t.name, []]));
   const cpuPerRequest = new Map<string, number[]>(); // µs of nginx CPU (master and workers) per request
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const t of round % 2 === 1 ? targets : [...targets].reverse()) {
+    for (const t of roundOrder(targets, round)) {
       const master = t.pidFile ? Number(readFileSync(t.pidFile, 'utf8').trim()) : 0;
       const cpuBefore = master ? treeCpuSeconds(master) : 0;
       const r = await wrk(t.url, domain, WRK);
