@@ -1,10 +1,10 @@
 // The order of a bench's targets in each round: a Williams design. Over one
 // cycle of rounds every target runs in every position equally often and
 // follows every other target equally often, so a target that leaves the
-// shared app container faster or slower for whoever runs next (seen in
-// edge-cost: with the order only reversed every other round, calma's edge
-// always came right after the direct run or the hand nginx, and its ratio
-// differed between odd and even rounds by 0.14) weighs on all alike.
+// shared app container (or the machine) faster or slower for whoever runs
+// next weighs on all alike. With the order only reversed every other round,
+// calma's edge always ran right after the direct run or the hand nginx; in one
+// edge-cost run its ratio averaged 1.02 in the odd rounds and 0.88 in the even.
 
 /** The index orders of one cycle: n rows for an even n, 2n for an odd one. */
 export function balancedOrders(n: number): number[][] {
