@@ -166,18 +166,21 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     log.info({ socket: socketPath }, 'daemon stopped');
   });
   try {
-    const onSocket = await make('socket');
-    await listenPrivately(socketPath, () => onSocket.listen({ path: socketPath })).catch((e: unknown) => {
-      // Two daemons started at the same instant: the probe saw nothing, the kernel did.
-      throw code(e) === 'EADDRINUSE' ? alreadyRunning(socketPath) : e;
-    });
-    socketOpen = true;
     const tcp = opts.listen ? await listenTcp(await make('tcp'), opts.listen) : undefined;
     if (tcp) tcpAddress = `${tcp.host}:${tcp.port}`;
     if (tcp && opts.domain) {
       await edgePort.apply(daemonRoute(opts.domain, tcp, certs !== undefined));
       log.info({ domain: opts.domain, https: certs !== undefined }, 'dashboard routed through the edge');
     }
+    // The socket opens last: once `calma server status` answers, everything above is done
+    // (a script that starts the daemon and then opens its --domain got the 404 of a route
+    // not yet applied).
+    const onSocket = await make('socket');
+    await listenPrivately(socketPath, () => onSocket.listen({ path: socketPath })).catch((e: unknown) => {
+      // Two daemons started at the same instant: the probe saw nothing, the kernel did.
+      throw code(e) === 'EADDRINUSE' ? alreadyRunning(socketPath) : e;
+    });
+    socketOpen = true;
     log.info({ socket: socketPath, tcp: tcp ? `${tcp.host}:${tcp.port}` : undefined, version: calmaVersion }, 'daemon started');
     return { socketPath, ...(tcp ? { tcp } : {}), close };
   } catch (e) {
