@@ -4,8 +4,9 @@
 // nginx reverse proxy with upstream keep-alive, (c) through Debian's Caddy.
 // Rounds are interleaved in a balanced order (lib/order.ts: every target runs
 // in every position and right after every other equally often); each figure
-// is the median of the rounds, and the edge's ratio to (b) is also taken within each round (the
-// machine's speed drifts between rounds more than the two differ).
+// is the median of the rounds, and the edge's ratio to (b) is also taken
+// within each round (the machine's speed drifts between rounds more than the
+// two differ).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { edgePidFile, mustDeploy, startDaemon, treeCpuSeconds } from './lib/calma.js';

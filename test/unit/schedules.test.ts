@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { openDb } from '../../src/state/db.js';
 import { Journal } from '../../src/state/journal.js';
 import { PreviewStore } from '../../src/state/previews.js';
-import { scheduledBackups } from '../../src/server/schedules.js';
+import { scheduledBackups, startBackupSchedule } from '../../src/server/schedules.js';
+import { KeyedLock } from '../../src/server/keyed-lock.js';
+import type { DeployHandlerDeps } from '../../src/server/deploy-handler.js';
 
 /** An environment whose current release's calma.yml sets backup.schedule, as a deployment records it. */
 function deployed(journal: Journal, app: string, env: string, schedule: string): void {
@@ -24,4 +26,35 @@ test('schedules come from each environment\'s live release; a torn-down preview 
   assert.deepEqual(envs(), ['preview-login 0 4 * * *', 'production 0 3 * * *']);
   previews.remove('shop', 'preview-login');
   assert.deepEqual(envs(), ['production 0 3 * * *']);
+});
+
+test('changed() re-reads one environment: a new schedule replaces the job, a torn-down preview stops its own', () => {
+  const db = openDb(':memory:');
+  const journal = new Journal(db);
+  const previews = new PreviewStore(db);
+  deployed(journal, 'shop', 'production', '0 3 * * *');
+  deployed(journal, 'shop', 'preview-login', '0 4 * * *');
+  previews.pushed({ app: 'shop', env: 'preview-login', branch: 'login', label: 'login', domain: 'login.shop.test', commit: 'c' });
+  const logs: Array<[string, Record<string, unknown> | undefined]> = [];
+  // Only the state is read until a job fires, and none fires here (03:00 and 04:00).
+  const seen = (): string[] => logs.map(([m, f]) => `${m} ${f?.env} ${f?.schedule ?? ''}`.trim());
+  const schedule = startBackupSchedule({ db } as DeployHandlerDeps, new KeyedLock(), (msg, fields) => logs.push([msg, fields]));
+  try {
+    assert.deepEqual(seen(), ['backup schedule set preview-login 0 4 * * *', 'backup schedule set production 0 3 * * *']);
+    logs.length = 0;
+    schedule.changed('shop', 'production');
+    assert.deepEqual(seen(), [], 'nothing changed: the job keeps its timer');
+    const id = 'shop:production:v2';
+    journal.recordRelease({ id, app: 'shop', env: 'production', image: 'shop:v2', version: 'v2', commit: 'c', branch: 'main', configJson: JSON.stringify({ backup: { schedule: '30 2 * * *' } }) });
+    journal.startDeployment({ id: 'd-v2', app: 'shop', env: 'production', releaseId: id, previousReleaseId: 'shop:production:v1', kind: 'deploy' });
+    journal.finishDeployment('d-v2', 'succeeded');
+    schedule.changed('shop', 'production');
+    assert.deepEqual(seen(), ['backup schedule set production 30 2 * * *']);
+    logs.length = 0;
+    previews.remove('shop', 'preview-login');
+    schedule.changed('shop', 'preview-login');
+    assert.deepEqual(seen(), ['backup schedule removed preview-login']);
+  } finally {
+    schedule.stop();
+  }
 });
