@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { CalmaConfig } from '../config/schema.js';
 import { ensureEdgeNetwork } from '../runtime/network.js';
-import { addressHolders, addressesInUse, listReleases } from '../runtime/releases.js';
+import { addressHolders, listReleases } from '../runtime/releases.js';
 import type { AddressBook } from '../state/addresses.js';
 import { newDeploymentId, webContainerName } from '../runtime/names.js';
 import type { Journal } from '../state/journal.js';
@@ -17,6 +17,7 @@ import { ensureServices, envNetworkName, listServices } from '../runtime/service
 import type { BackupStore } from '../state/backups.js';
 import { backupRequest, hasBackupWork, serviceSpecs, undefinedServices } from './data.js';
 import { greenSlot, planDeployment, servingContainers, type DeployTarget } from './plan.js';
+import { reserveSlotAddresses } from './slot-addresses.js';
 
 /** calma.yml's `keep`; a release recorded before that key existed (rolled back to) has none: its default then. */
 function releasesKept(config: CalmaConfig): number {
@@ -68,16 +69,15 @@ export async function deployRelease(input: ReleaseInput, deps: DeployDeps): Prom
   const deploymentId = newDeploymentId();
   // Asked of the engine at once: each list walks every container it holds (a thousand apps:
   // a thousand each), so one after the other they would add up.
-  const [releases, network, holders, services] = await Promise.all([
-    listReleases(deps.docker, app, env),
-    ensureEdgeNetwork(deps.docker),
-    addressHolders(deps.docker),
-    listServices(deps.docker, app, env),
-  ]);
+  const [releases, network, services] = await Promise.all([listReleases(deps.docker, app, env), ensureEdgeNetwork(deps.docker), listServices(deps.docker, app, env)]);
   const slot = greenSlot(releases);
-  const other = slot === 'a' ? 'b' : 'a';
-  const addresses = deps.addresses.reserve(app, env, slot, config.web.replicas, network.subnet, addressesInUse(holders, { app, env, slot }), { shrink: true });
-  const standbyAddresses = deps.addresses.reserve(app, env, other, config.web.replicas, network.subnet, addressesInUse(holders, { app, env, slot: other }), { shrink: false });
+  const { green: addresses, standby: standbyAddresses } = await reserveSlotAddresses(deps.addresses, (list) => addressHolders(deps.docker, list), {
+    app,
+    env,
+    slot,
+    replicas: config.web.replicas,
+    subnet: network.subnet,
+  });
   const target: DeployTarget = {
     app,
     env,

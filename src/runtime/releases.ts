@@ -13,9 +13,14 @@ export interface EngineRelease extends RunningRelease {
 /** The labels that say where a calma container sits on the edge network. */
 export type AddressLabels = Record<string, string>;
 
-/** The labels of every engine container holding a fixed address, running or stopped (of any calma home): one list per deployment. */
-export async function addressHolders(docker: Docker): Promise<AddressLabels[]> {
-  return (await docker.listContainers({ all: true, filters: { label: ['calma.address'] } })).map((c) => c.Labels);
+/**
+ * The labels of the engine's containers (running or stopped, of any calma home) holding one of
+ * these fixed addresses, or, without `addresses`, every one holding any.
+ */
+export async function addressHolders(docker: Docker, addresses?: readonly string[]): Promise<AddressLabels[]> {
+  const list = (label: string) => docker.listContainers({ all: true, filters: { label: [label] } });
+  const found = addresses === undefined ? [await list('calma.address')] : await Promise.all(addresses.map((a) => list(`calma.address=${a}`)));
+  return found.flat().map((c) => c.Labels);
 }
 
 /** The addresses held, except by the slot being deployed: its older releases share its addresses. */

@@ -52,6 +52,12 @@ export class AddressBook {
     return rows.map((r) => r.address);
   }
 
+  /** Gives back these addresses of an environment (reserved, then found held by a container this book does not know). */
+  forget(app: string, env: string, addresses: readonly string[]): void {
+    const del = this.db.prepare('DELETE FROM edge_addresses WHERE app = ? AND env = ? AND address = ?');
+    this.db.transaction(() => addresses.forEach((a) => del.run(app, env, a)))();
+  }
+
   /** Gives back every address of an app (or of one of its environments). */
   release(app: string, env?: string): void {
     if (env === undefined) this.db.prepare('DELETE FROM edge_addresses WHERE app = ?').run(app);

@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { reserveSlotAddresses, type HolderLookup } from '../../src/deploy/slot-addresses.js';
+import type { AddressLabels } from '../../src/runtime/releases.js';
+import { AddressBook } from '../../src/state/addresses.js';
+import { openDb } from '../../src/state/db.js';
+
+const subnet = '10.210.0.0/16';
+const holder = (app: string, slot: string, address: string): AddressLabels => ({ 'calma.app': app, 'calma.env': 'production', 'calma.slot': slot, 'calma.address': address });
+
+/** An engine holding these containers, answering as addressHolders does; every question is kept. */
+function engine(held: AddressLabels[]): { lookup: HolderLookup; asked: (readonly string[] | 'all')[] } {
+  const asked: (readonly string[] | 'all')[] = [];
+  const lookup: HolderLookup = async (addresses) => {
+    asked.push(addresses ?? 'all');
+    return addresses === undefined ? held : held.filter((l) => addresses.includes(l['calma.address'] ?? ''));
+  };
+  return { lookup, asked };
+}
+
+const shop = { app: 'shop', env: 'production', slot: 'a' as const, replicas: 2, subnet };
+
+test('a new environment: the engine is asked only about the addresses just handed out', async () => {
+  const { lookup, asked } = engine([holder('blog', 'a', '10.210.200.1')]);
+  const got = await reserveSlotAddresses(new AddressBook(openDb(':memory:')), lookup, shop);
+  assert.deepEqual(got, { green: ['10.210.128.0', '10.210.128.1'], standby: ['10.210.128.2', '10.210.128.3'] });
+  assert.deepEqual(asked, [['10.210.128.0', '10.210.128.1', '10.210.128.2', '10.210.128.3']]);
+});
+
+test('a redeploy keeps its addresses without asking the engine', async () => {
+  const book = new AddressBook(openDb(':memory:'));
+  const first = await reserveSlotAddresses(book, engine([]).lookup, shop);
+  const { lookup, asked } = engine([holder('shop', 'a', '10.210.128.0')]);
+  assert.deepEqual(await reserveSlotAddresses(book, lookup, { ...shop, slot: 'b' }), { green: first.standby, standby: first.green });
+  assert.deepEqual(asked, []);
+});
+
+test('an address held by a container of another calma home is chosen again around every holder', async () => {
+  const book = new AddressBook(openDb(':memory:'));
+  const { lookup, asked } = engine([holder('elsewhere', 'a', '10.210.128.1'), holder('elsewhere', 'b', '10.210.128.5')]);
+  const got = await reserveSlotAddresses(book, lookup, shop);
+  assert.deepEqual(got, { green: ['10.210.128.0', '10.210.128.2'], standby: ['10.210.128.3', '10.210.128.4'] });
+  assert.deepEqual(asked.at(-1), 'all');
+  // The book holds exactly what was handed out: the held address is not kept reserved.
+  assert.deepEqual([...book.lookup('shop', 'production', 'a'), ...book.lookup('shop', 'production', 'b')], [...got.green, ...got.standby]);
+});
+
+test("a container of the same slot (an older release) holding its address is no clash", async () => {
+  const { lookup, asked } = engine([holder('shop', 'a', '10.210.128.0')]);
+  const got = await reserveSlotAddresses(new AddressBook(openDb(':memory:')), lookup, shop);
+  assert.deepEqual(got.green, ['10.210.128.0', '10.210.128.1']);
+  assert.equal(asked.length, 1);
+});
