@@ -105,4 +105,23 @@ describe('deploy engine', () => {
     assert.ok(drainMs < 5000, `the drain ended with the request, before its 5 s cap: ${drainMs} ms`);
     assert.deepEqual(await getVia(te.httpPort, domain), { status: 200, body: 'v1\n' });
   });
+
+  test('another calma home on the same engine (its own database) deploys beside this one: the addresses it is handed that these containers hold are chosen again', async () => {
+    const other = uniqueApp('dep2');
+    await buildWebImage(`${other}:v1`, 'v1');
+    const te2 = await startTestEdge();
+    try {
+      const config = parseConfig(configText().replace(`app: ${app}`, `app: ${other}`).replace(`domains: [${domain}]`, `domains: [${other}.test]`), 'calma.yml');
+      await deployRelease({ ...input('v1'), image: `${other}:v1`, config }, { docker, edge: te2.port, journal: te2.journal, addresses: te2.addresses, log: () => undefined, dns: ['127.0.0.1'] });
+      assert.deepEqual(await getVia(te2.httpPort, `${other}.test`), { status: 200, body: 'v1\n' });
+      const held = (await docker.listContainers({ all: true, filters: { label: [`calma.app=${app}`] } })).map((c) => c.Labels['calma.address']);
+      const mine = [...te2.addresses.lookup(other, 'production', 'a'), ...te2.addresses.lookup(other, 'production', 'b')];
+      assert.equal(mine.length, 4);
+      assert.deepEqual(mine.filter((a) => held.includes(a)), [], 'no address of this home was handed out again');
+      assert.deepEqual(await getVia(te.httpPort, domain), { status: 200, body: 'v1\n' }, 'this home still serves');
+    } finally {
+      await te2.close();
+      await removeApp(other);
+    }
+  });
 });
