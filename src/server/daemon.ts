@@ -123,7 +123,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     reportStatus: commitStatusReporter(db, deployDeps.secrets),
     log: (msg, fields) => log.info(fields ?? {}, msg),
   });
-  const stopExpiring = expirePreviews(pipelines, previews, db, (msg, fields) => log.info(fields ?? {}, msg));
+  const stopExpiring = expirePreviews(pipelines, previews, db, (msg, fields) => log.info(fields ?? {}, msg), { feed });
   const gitApps = new GitApps(db, deployDeps.secrets);
   // Hooks point at this daemon's hook module: rewritten in case calma moved or was upgraded.
   for (const g of gitApps.list()) await ensureRepo(opts.home, g.app);
