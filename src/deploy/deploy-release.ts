@@ -95,6 +95,7 @@ export async function deployRelease(input: ReleaseInput, deps: DeployDeps): Prom
     slot,
     addresses,
     standbyAddresses,
+    stageEdge: deps.edge.stage !== undefined && (config.environments[env]?.domains ?? []).length > 0,
     port: config.web.port,
   };
   const steps = planDeployment(releases, target, (r) => webContainerName(app, env, deploymentId, r));

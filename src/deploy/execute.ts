@@ -14,6 +14,14 @@ import { StepRunner } from './step-runner.js';
 /** What the executor needs of the edge; the daemon passes its managed nginx. */
 export interface EdgePort {
   apply(route: Route): Promise<void>;
+  /**
+   * Loads a route ahead of its release, answering 503 until apply() of the same
+   * route, which then needs no reload: a new environment's reload runs while its
+   * containers start. Without it, apply() does all the work at the switch.
+   */
+  stage?(route: Route): Promise<void>;
+  /** After a failed deployment that staged: the environment's edge as it was before stage(). */
+  unstage?(app: string, env: string): Promise<void>;
   /** A request through the edge, as a user's would arrive. */
   probe(domain: string, path: string, timeoutMs: number): Promise<ProbeResult>;
   /** Resolves once the requests on these (old) upstreams, sent before the last switch, are finished (at most ms). */

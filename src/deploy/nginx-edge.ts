@@ -2,6 +2,7 @@
 // a user would, and know when the requests of before the switch are done:
 // the workers of a previous configuration have exited (when the switch
 // reloaded) and no connection to the old replicas has a request in flight.
+import type { EnvEdgeState } from '../proxy/apply.js';
 import type { Edge } from '../proxy/edge.js';
 import { runningMasterPid, workerPids } from '../proxy/nginx.js';
 import { busyConnections } from '../proxy/inflight.js';
@@ -35,6 +36,8 @@ export class NginxEdgePort implements EdgePort {
   /** Each environment's route as last applied (before its certificate was added), to re-render it when a certificate arrives. */
   private readonly routes = new Map<string, Route>();
   private tls: TlsSource | undefined;
+  /** Environments whose route was staged: the route as rendered, whether it is open yet, and the edge state to put back. */
+  private readonly staged = new Map<string, { route: string; open: boolean; before: EnvEdgeState }>();
 
   constructor(private readonly edge: Edge) {}
 
@@ -42,13 +45,42 @@ export class NginxEdgePort implements EdgePort {
     this.tls = source;
   }
 
-  async apply(route: Route): Promise<void> {
-    this.routes.set(`${route.app}/${route.env}`, route);
+  private withTls(route: Route): Route {
     const tls = route.https ? this.tls?.tlsFor(route.app, route.env, route.domains) : undefined;
-    const master = runningMasterPid(this.edge.settings);
-    const before = master === null ? [] : workerPids(master);
-    // Without a change there was no reload: nothing old to wait for.
-    this.previousWorkers = (await this.edge.apply(tls ? { ...route, tls } : route)) ? before : [];
+    return tls ? { ...route, tls } : route;
+  }
+
+  async stage(route: Route): Promise<void> {
+    const key = `${route.app}/${route.env}`;
+    const full = this.withTls(route);
+    this.staged.set(key, { route: JSON.stringify(full), open: false, before: this.edge.state(route.app, route.env) });
+    await this.edge.stage(full);
+  }
+
+  async unstage(app: string, env: string): Promise<void> {
+    const staged = this.staged.get(`${app}/${env}`);
+    if (!staged) return;
+    this.staged.delete(`${app}/${env}`);
+    await this.edge.restore(app, env, staged.before);
+  }
+
+  async apply(route: Route): Promise<void> {
+    const key = `${route.app}/${route.env}`;
+    this.routes.set(key, route);
+    const full = this.withTls(route);
+    const staged = this.staged.get(key);
+    if (staged && !staged.open && staged.route === JSON.stringify(full)) {
+      // Loaded while green started: the switch only lets traffic in. Kept (open) for unstage until the next stage.
+      staged.open = true;
+      await this.edge.open(full);
+      this.previousWorkers = [];
+    } else {
+      this.staged.delete(key);
+      const master = runningMasterPid(this.edge.settings);
+      const before = master === null ? [] : workerPids(master);
+      // Without a change there was no reload: nothing old to wait for.
+      this.previousWorkers = (await this.edge.apply(full)) ? before : [];
+    }
     this.tls?.want(route.app, route.env, route.domains, route.https === true);
   }
 
@@ -78,6 +110,7 @@ export class NginxEdgePort implements EdgePort {
 
   remove(app: string, env: string): Promise<void> {
     this.routes.delete(`${app}/${env}`);
+    this.staged.delete(`${app}/${env}`);
     this.tls?.forget(app, env);
     return this.edge.remove(app, env);
   }

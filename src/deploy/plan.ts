@@ -2,7 +2,7 @@
 // the ordered steps that move traffic without a failed request. The executor
 // applies and journals them; this file decides only what and in which order.
 //
-//   backup -> services -> start green -> health -> release -> switch -> verify -> drain -> stop blue
+//   backup -> services -> (stage) -> start green -> health -> release -> switch -> verify -> drain -> stop blue
 //     -> remove services no longer defined -> remove releases beyond keep -> prune their images
 //
 // Nothing before `switch` touches what serves users, so a failure there only
@@ -55,6 +55,8 @@ export interface DeployTarget {
   addresses: string[];
   /** The other slot's reserved addresses: in the edge from the first release on, so later switches never reload it. */
   standbyAddresses: string[];
+  /** The edge can load a route ahead of its release (and the environment has a domain to route). */
+  stageEdge: boolean;
   port: number;
 }
 
@@ -63,6 +65,13 @@ export type Step =
   | { kind: 'services' }
   /** Put back a backup's data: the named one (a rollback with its data), or, as compensation, the one this deployment took. */
   | { kind: 'restore'; backupId?: string }
+  /**
+   * Nothing serves yet: load green's route now, answering 503 until the switch, so the
+   * edge's reload runs while green starts. The switch then waits for it and reloads nothing.
+   */
+  | { kind: 'stage'; slot: Slot; live: Upstream[]; standby: Upstream[] }
+  /** Compensation of `stage`: the environment's edge as it was before. */
+  | { kind: 'unstage' }
   | { kind: 'start'; containers: string[]; image: string; slot: Slot; addresses: string[] }
   | { kind: 'health'; containers: string[]; addresses: string[]; deadlineMs: number }
   | { kind: 'release'; image: string; command: string[] }
@@ -97,11 +106,13 @@ export function planDeployment(releases: readonly RunningRelease[], target: Depl
   if (strays.length > 0) steps.push({ kind: 'stop', containers: strays });
   if (target.services) steps.push({ kind: 'services' });
   if (target.restoreBackup) steps.push({ kind: 'restore', backupId: target.restoreBackup });
+  const standby = live ? upstreams(live.addresses, live.port) : upstreams(target.standbyAddresses, target.port);
+  if (!live && target.stageEdge) steps.push({ kind: 'stage', slot: target.slot, live: greenUps, standby });
   steps.push({ kind: 'start', containers: green, image: target.image, slot: target.slot, addresses: target.addresses });
   steps.push({ kind: 'health', containers: green, addresses: target.addresses, deadlineMs: target.healthDeadlineMs });
   // The release command runs in a one-off container of the new image, beside green, before traffic moves.
   if (target.releaseCommand) steps.push({ kind: 'release', image: target.image, command: target.releaseCommand });
-  steps.push({ kind: 'switch', containers: green, slot: target.slot, live: greenUps, standby: live ? upstreams(live.addresses, live.port) : upstreams(target.standbyAddresses, target.port) });
+  steps.push({ kind: 'switch', containers: green, slot: target.slot, live: greenUps, standby });
   steps.push({ kind: 'verify', upstreams: greenUps });
   if (blue.length > 0) {
     const blueUps = releases.filter((r) => r.running).flatMap((r) => upstreams(r.addresses, r.port));
@@ -146,9 +157,11 @@ export function planCompensation(done: readonly Step[], blue: readonly string[])
   const started = done.find((s): s is Extract<Step, { kind: 'start' }> => s.kind === 'start');
   const switched = done.find((s): s is Extract<Step, { kind: 'switch' }> => s.kind === 'switch');
   const steps: Step[] = [];
+  // Staged (nothing served before): the edge goes back to what it was, which also stops any traffic to green.
+  if (done.some((s) => s.kind === 'stage')) steps.push({ kind: 'unstage' });
   // Once traffic moved, it must move back to blue (in the other slot) before green goes away;
   // with no blue, the environment answers 503 rather than send requests to nothing.
-  if (switched) {
+  else if (switched) {
     const back: Slot = switched.slot === 'a' ? 'b' : 'a';
     steps.push(blue.length > 0 ? { kind: 'switch', containers: [...blue], slot: back, live: switched.standby, standby: switched.live } : { kind: 'switch', containers: [], slot: switched.slot, live: [], standby: [] });
   }

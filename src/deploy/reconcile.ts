@@ -59,6 +59,11 @@ async function settleInterrupted(deps: ReconcileDeps, d: { id: string; app: stri
     return;
   }
   for (const c of containers) await deps.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+  // It had staged its route (nothing served before it): with nothing serving now either, the route goes.
+  if (steps.some((s) => s.step === 'stage')) {
+    const serving = await deps.docker.listContainers({ filters: { label: [`calma.app=${d.app}`, `calma.env=${d.env}`, 'calma.role=web'] } });
+    if (serving.length === 0) await deps.edge.remove(d.app, d.env);
+  }
   const last = steps[steps.length - 1]?.step ?? 'start';
   deps.journal.finishDeployment(d.id, 'failed', `interrupted: the daemon stopped during ${last}`);
   deps.log('interrupted deployment undone', { deployment: d.id, app: d.app, env: d.env, removed: containers.length });

@@ -9,13 +9,15 @@ import { removeServices } from '../runtime/services.js';
 import { startWebContainer, volumeMounts } from '../runtime/web-container.js';
 import type { ExecutorDeps, WebSpec } from './execute.js';
 import { httpProbe, waitHealthy } from './health.js';
-import { hostPort, type Upstream } from '../proxy/routes.js';
+import { hostPort, type Route, type Upstream } from '../proxy/routes.js';
 import type { DeployTarget, Step } from './plan.js';
 
 /** How each kind of step acts on the engine and the edge. */
 export class StepRunner {
   /** The backup this deployment took, once it has. */
   private backupId: string | undefined;
+  /** The edge loading green's staged route, while green starts; the switch waits for it. */
+  private staging: Promise<void> | undefined;
 
   constructor(
     private readonly target: DeployTarget,
@@ -38,6 +40,17 @@ export class StepRunner {
         if (!this.deps.restoreData || id === undefined) throw new Error('nothing to restore: this deployment took no backup');
         return this.deps.restoreData(id);
       }
+      case 'stage': {
+        if (!this.deps.edge.stage) throw new Error('a stage step was planned but the edge cannot stage');
+        this.staging = this.deps.edge.stage(this.route(step.slot, step.live, step.standby));
+        // Awaited by the switch (or by unstage); a refusal surfaces there.
+        this.staging.catch(() => undefined);
+        this.deps.log(`edge loads ${this.web.domains.join(', ')} (503 until the switch) while the release starts`);
+        return;
+      }
+      case 'unstage':
+        await this.staging?.catch(() => undefined);
+        return this.deps.edge.unstage?.(this.target.app, this.target.env);
       case 'start':
         for (const [i, name] of step.containers.entries()) {
           const address = step.addresses[i];
@@ -55,18 +68,8 @@ export class StepRunner {
       case 'release':
         return this.releaseCommand(step.image, step.command);
       case 'switch':
-        await this.deps.edge.apply({
-          app: this.target.app,
-          env: this.target.env,
-          domains: this.web.domains,
-          upstreams: step.live,
-          slot: step.slot,
-          standby: step.standby,
-          maxBodyBytes: this.web.maxBodyBytes,
-          https: this.web.https,
-          hsts: this.web.hsts,
-          release: this.web.release,
-        });
+        await this.staging;
+        await this.deps.edge.apply(this.route(step.slot, step.live, step.standby));
         this.deps.log(step.containers.length > 0 ? `edge now routes ${this.web.domains.join(', ') || '(no domain)'} to ${step.containers.join(', ')} (slot ${step.slot})` : 'edge route emptied');
         return;
       case 'verify':
@@ -84,6 +87,22 @@ export class StepRunner {
       case 'remove-services':
         return removeServices(docker, this.target.app, this.target.env, step.services, this.deps.log);
     }
+  }
+
+  /** The environment's edge route with `live` in `slot`: what the switch applies (and stage loads ahead of it). */
+  private route(slot: 'a' | 'b', live: Upstream[], standby: Upstream[]): Route {
+    return {
+      app: this.target.app,
+      env: this.target.env,
+      domains: this.web.domains,
+      upstreams: live,
+      slot,
+      standby,
+      maxBodyBytes: this.web.maxBodyBytes,
+      https: this.web.https,
+      hsts: this.web.hsts,
+      release: this.web.release,
+    };
   }
 
   private async health(containers: readonly string[], addresses: readonly string[]): Promise<void> {

@@ -5,7 +5,7 @@
 // configuration that fails the check never replaces a working one. Only the
 // changed environment's file is touched: a thousand apps stay as fast as one.
 
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAppName, isDnsLabel } from '../config/names.js';
 import { UserError } from '../errors.js';
@@ -13,7 +13,7 @@ import { withEdgeLock } from './lock.js';
 import { ensureLayout, readIfExists, writeFileAtomic } from './files.js';
 import { isNginxRunning, nginxReload, nginxTest, nginxTestEnvFile } from './nginx.js';
 import { edgePaths } from './paths.js';
-import { envFileName, liveMarkerName, ownerLine, renderEnvironmentConfig, renderMainConfig } from './render.js';
+import { envFileName, liveMarkerName, ownerLine, renderEnvironmentConfig, renderMainConfig, servingMarkerName } from './render.js';
 import { validateRoute, validateSettings, type EdgeSettings, type Route } from './routes.js';
 
 /** An environment file name as envFileName makes them; anything else could escape the envs directory. */
@@ -29,11 +29,12 @@ function firstLine(text: string): string {
 }
 
 /**
- * Replaces (text) or removes (null) one file of the edge, then tests and reloads.
+ * Replaces (text) or removes (null) one file of the edge, then tests and reloads
+ * (unless `reload` is false: a file that behaves as the loaded one, see openRoute).
  * Returns false when the file already had that content (nothing reloaded).
  * With `owner`, an existing file whose first line differs belongs to another route and is refused.
  */
-async function replaceFile(settings: EdgeSettings, path: string, next: string | null, owner?: string): Promise<boolean> {
+async function replaceFile(settings: EdgeSettings, path: string, next: string | null, owner?: string, o: { reload?: boolean } = {}): Promise<boolean> {
   validateSettings(settings);
   return withEdgeLock(settings.prefix, async () => {
     ensureLayout(settings);
@@ -49,6 +50,7 @@ async function replaceFile(settings: EdgeSettings, path: string, next: string | 
       // A removed environment file takes nothing with it that the others need: no check to run.
       if (path === conf) await nginxTest(settings);
       else if (next !== null) await nginxTestEnvFile(settings, path);
+      if (o.reload === false) return true;
       const batch = batches.get(settings.prefix);
       if (batch) batch.pending = true;
       else if (isNginxRunning(settings)) await nginxReload(settings);
@@ -88,16 +90,75 @@ export async function withReloadsBatched<T>(settings: EdgeSettings, fn: () => Pr
  * with any text. Production code renders that text with renderEnvironmentConfig;
  * tests use this to offer nginx a file it must refuse.
  */
-export function replaceEnvFile(settings: EdgeSettings, fileName: string, text: string | null, owner?: string): Promise<boolean> {
+export function replaceEnvFile(settings: EdgeSettings, fileName: string, text: string | null, owner?: string, o: { reload?: boolean } = {}): Promise<boolean> {
   if (!ENV_FILE_PATTERN.test(fileName)) throw new UserError(`${JSON.stringify(fileName)} is not an edge file name`);
-  return replaceFile(settings, join(edgePaths(settings).envs, fileName), text, owner);
+  return replaceFile(settings, join(edgePaths(settings).envs, fileName), text, owner, o);
+}
+
+function setMarker(path: string, present: boolean): void {
+  if (present) writeFileSync(path, '', { mode: 0o644 });
+  else rmSync(path, { force: true });
 }
 
 /** Marks which slot is live; creating or removing one file is atomic, so every request sees one slot or the other. */
 function setLiveSlot(settings: EdgeSettings, app: string, env: string, slot: 'a' | 'b' | null): void {
-  const marker = join(edgePaths(settings).live, liveMarkerName(app, env));
-  if (slot === 'b') writeFileSync(marker, '', { mode: 0o644 });
-  else rmSync(marker, { force: true });
+  setMarker(join(edgePaths(settings).live, liveMarkerName(app, env)), slot === 'b');
+}
+
+/** Lets a staged environment's file serve (or, absent, answer 503). */
+function setServing(settings: EdgeSettings, app: string, env: string, on: boolean): void {
+  setMarker(join(edgePaths(settings).live, servingMarkerName(app, env)), on);
+}
+
+/** An environment's edge state on disk: its file and its two markers (what staging replaces, and a failed deployment puts back). */
+export interface EnvEdgeState {
+  text: string | null;
+  slotB: boolean;
+  serving: boolean;
+}
+
+export function readEnvState(settings: EdgeSettings, app: string, env: string): EnvEdgeState {
+  const p = edgePaths(settings);
+  return {
+    text: readIfExists(join(p.envs, envFileName(app, env))),
+    slotB: existsSync(join(p.live, liveMarkerName(app, env))),
+    serving: existsSync(join(p.live, servingMarkerName(app, env))),
+  };
+}
+
+/**
+ * Loads the route's staged file (tested, reloaded): nginx knows its domains and
+ * upstreams but answers 503 until openRoute. The reload thus runs while the
+ * release's containers start instead of after they are healthy.
+ */
+export async function stageRoute(settings: EdgeSettings, route: Route): Promise<boolean> {
+  validateRoute(route);
+  setServing(settings, route.app, route.env, false);
+  setLiveSlot(settings, route.app, route.env, route.slot ?? 'a');
+  return replaceEnvFile(settings, envFileName(route.app, route.env), renderEnvironmentConfig(route, settings, { staged: true }), ownerLine(route.app, route.env));
+}
+
+/**
+ * Lets a staged route serve: the markers first (nginx, still on the staged file,
+ * routes to the live slot from the next request on), then the plain file on
+ * disk, checked but not reloaded: it behaves as the loaded one does.
+ */
+export async function openRoute(settings: EdgeSettings, route: Route): Promise<void> {
+  validateRoute(route);
+  setLiveSlot(settings, route.app, route.env, route.slot ?? 'a');
+  setServing(settings, route.app, route.env, true);
+  await replaceEnvFile(settings, envFileName(route.app, route.env), renderEnvironmentConfig(route, settings), ownerLine(route.app, route.env), { reload: false });
+}
+
+/** Puts an environment's file and markers back as readEnvState saw them (reloading): a staged deployment that failed. */
+export async function restoreEnvState(settings: EdgeSettings, app: string, env: string, state: EnvEdgeState): Promise<void> {
+  if (!isAppName(app)) throw new UserError(`the app name ${JSON.stringify(app)} is not valid`);
+  if (!isDnsLabel(env)) throw new UserError(`the environment name ${JSON.stringify(env)} is not a DNS label`);
+  // Closed first: the staged file answers 503 again while the old one is loaded.
+  setServing(settings, app, env, false);
+  await replaceEnvFile(settings, envFileName(app, env), state.text, ownerLine(app, env));
+  setLiveSlot(settings, app, env, state.slotB ? 'b' : 'a');
+  setServing(settings, app, env, state.serving);
 }
 
 /**
@@ -119,6 +180,7 @@ export async function removeRoute(settings: EdgeSettings, app: string, env: stri
   if (!isDnsLabel(env)) throw new UserError(`the environment name ${JSON.stringify(env)} is not a DNS label`);
   const reloaded = await replaceEnvFile(settings, envFileName(app, env), null, ownerLine(app, env));
   setLiveSlot(settings, app, env, null);
+  setServing(settings, app, env, false);
   return reloaded;
 }
 

@@ -4,7 +4,7 @@
 // restarted calma finds it serving and simply carries on.
 
 import { errorMessage } from '../errors.js';
-import { applyRoute, removeRoute, withReloadsBatched, writeMainConfig } from './apply.js';
+import { applyRoute, openRoute, readEnvState, removeRoute, restoreEnvState, stageRoute, withReloadsBatched, writeMainConfig, type EnvEdgeState } from './apply.js';
 import { probeToken } from './files.js';
 import { withEdgeLock } from './lock.js';
 import { isNginxRunning, nginxReload, nginxTest, runningMasterPid, startNginx, stopNginx } from './nginx.js';
@@ -59,6 +59,29 @@ export class Edge {
   /** Runs fn with the reloads its route changes need made once, at its end (see withReloadsBatched). */
   batch<T>(fn: () => Promise<T>): Promise<T> {
     return withReloadsBatched(this.settings, fn);
+  }
+
+  /** Loads a route that answers 503 until open() (see stageRoute). */
+  async stage(route: Route): Promise<void> {
+    await stageRoute(this.settings, route);
+    this.log('edge route staged (reloaded)', { app: route.app, env: route.env, slot: route.slot ?? 'a', release: route.release });
+    await this.start();
+  }
+
+  /** Lets a staged route serve, without a reload. */
+  async open(route: Route): Promise<void> {
+    await openRoute(this.settings, route);
+    this.log('edge route opened', { app: route.app, env: route.env, slot: route.slot ?? 'a', upstreams: route.upstreams.length, release: route.release });
+  }
+
+  state(app: string, env: string): EnvEdgeState {
+    return readEnvState(this.settings, app, env);
+  }
+
+  /** Puts back what state() returned before a route was staged. */
+  async restore(app: string, env: string, state: EnvEdgeState): Promise<void> {
+    await restoreEnvState(this.settings, app, env, state);
+    this.log('edge route put back', { app, env });
   }
 
   async remove(app: string, env: string): Promise<void> {

@@ -37,6 +37,14 @@ export function liveMarkerName(app: string, env: string): string {
   return `${app}--${env}.b`;
 }
 
+/**
+ * The file whose presence lets a staged environment serve (see renderEnvironmentConfig's
+ * `staged`): until it exists, the staged file answers 503 whatever the slots hold.
+ */
+export function servingMarkerName(app: string, env: string): string {
+  return `${app}--${env}.on`;
+}
+
 /** The first line of every environment file: which route owns it (file names alone could collide, `a--b` + `c` vs `a` + `b--c`). */
 export function ownerLine(app: string, env: string): string {
   return `# calma route app=${app} env=${env}`;
@@ -206,7 +214,7 @@ ${body}}
 }
 
 /** The upstream blocks and what `location /` does: proxy to the live slot, or answer 503. */
-function serving(route: Route, settings: EdgeSettings): { blocks: string; location: string } {
+function serving(route: Route, settings: EdgeSettings, staged: boolean): { blocks: string; location: string } {
   const byHost = (list: Upstream[]): Upstream[] => sortedUnique(list, (u) => hostPort(u.host, u.port));
   const liveSlot = route.slot ?? 'a';
   const other = liveSlot === 'a' ? 'b' : 'a';
@@ -215,10 +223,21 @@ function serving(route: Route, settings: EdgeSettings): { blocks: string; locati
     // No healthy replica: answer at once rather than wait on a connect timeout.
     return { blocks: '', location: `        default_type text/html;\n        add_header Retry-After 5 always;\n        return 503 '${UNAVAILABLE_PAGE}';\n` };
   }
+  // Staged: one more check in front, so the file can be loaded before any replica is healthy.
+  // (default_type is for the 503 page only: nginx never applies it to a proxied answer.)
+  const servingMarker = join(edgePaths(settings).live, servingMarkerName(route.app, route.env));
+  const gate = staged
+    ? `        default_type text/html;
+        if (!-f ${servingMarker}) {
+            add_header Retry-After 5 always;
+            return 503 '${UNAVAILABLE_PAGE}';
+        }
+`
+    : '';
   const name = (slot: 'a' | 'b'): string => upstreamName(route.app, route.env, slot);
   const present = (['a', 'b'] as const).filter((slot) => slots[slot].length > 0);
   const blocks = present.map((slot) => upstreamBlock(name(slot), slots[slot])).join('');
-  if (present.length === 1) return { blocks, location: `        proxy_pass http://${name(liveSlot)};\n${PROXY_LOCATION}` };
+  if (present.length === 1) return { blocks, location: `${gate}        proxy_pass http://${name(liveSlot)};\n${PROXY_LOCATION}` };
   // Both slots: a per-request check of the marker file picks one. Each branch names its
   // block directly (not through a variable, which nginx would look up among all upstream
   // blocks per request: slow with a thousand apps); the if-branch inherits the headers below.
@@ -228,7 +247,7 @@ function serving(route: Route, settings: EdgeSettings): { blocks: string; locati
         }
         proxy_pass http://${name('a')};
 `;
-  return { blocks, location: pick + PROXY_LOCATION };
+  return { blocks, location: gate + pick + PROXY_LOCATION };
 }
 
 /**
@@ -239,8 +258,16 @@ function serving(route: Route, settings: EdgeSettings): { blocks: string; locati
  * text: a release switch between the two slots leaves the file unchanged,
  * so nginx is not reloaded (a reload closes idle client connections, which
  * some clients see as failed requests).
+ *
+ * `staged`: the same file with one more per-request check in front, answering
+ * 503 until the serving marker exists. A new environment's file is loaded this
+ * way while its first release starts (its reload then costs the deployment no
+ * time); once the release is healthy, creating the marker lets traffic in, and
+ * the plain file is written without a reload: with the marker present both
+ * behave alike, and the next reload of nginx, for whatever reason, loads the
+ * plain one.
  */
-export function renderEnvironmentConfig(route: Route, settings: EdgeSettings): string {
+export function renderEnvironmentConfig(route: Route, settings: EdgeSettings, o: { staged?: boolean } = {}): string {
   validateSettings(settings);
   validateRoute(route);
   const domains = sortedUnique(route.domains.map((d) => d.toLowerCase()), (d) => d);
@@ -248,7 +275,7 @@ export function renderEnvironmentConfig(route: Route, settings: EdgeSettings): s
   // No domain: the environment is reachable by no name; an empty file keeps nginx from
   // treating it as a catch-all server ("server_name ''").
   if (domains.length === 0) return head;
-  const { blocks, location } = serving(route, settings);
+  const { blocks, location } = serving(route, settings, o.staged === true);
   const challenge = challengeLocation(settings);
   const httpListen = hostPort(settings.bindAddress, settings.httpPort);
   if (!route.tls) return head + blocks + serverBlock(httpListen, domains, route.maxBodyBytes, `\n${challenge}    location / {\n${location}    }\n`);

@@ -3,6 +3,8 @@
 // release leaving the previous one serving.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load.js';
 import { deployRelease, type ReleaseInput } from '../../src/deploy/deploy-release.js';
 import { listReleases } from '../../src/runtime/releases.js';
@@ -11,6 +13,14 @@ import { uniqueApp } from '../support/app-dir.js';
 import { docker } from '../support/engine.js';
 import { buildWebImage, getVia, removeApp, startTestEdge, type TestEdge } from '../support/deploy-env.js';
 import { startLoad } from '../support/load.js';
+
+function readFileSyncOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
 
 describe('deploy engine', () => {
   const app = uniqueApp('dep');
@@ -104,6 +114,70 @@ describe('deploy engine', () => {
     const drainMs = Date.parse(drain.finished_at!) - Date.parse(drain.started_at);
     assert.ok(drainMs < 5000, `the drain ended with the request, before its 5 s cap: ${drainMs} ms`);
     assert.deepEqual(await getVia(te.httpPort, domain), { status: 200, body: 'v1\n' });
+  });
+
+  /** A deployment of the v1 image as another app (a new environment), with its own domain. */
+  const fresh = (name: string, extra = ''): ReleaseInput => ({
+    ...input('v1', extra),
+    config: parseConfig(configText(extra).replace(`app: ${app}`, `app: ${name}`).replace(`domains: [${domain}]`, `domains: [${name}.test]`), 'calma.yml'),
+  });
+  /** The edge's workers once the ones of an earlier configuration have exited. */
+  const settledWorkers = async (): Promise<number[]> => {
+    for (let i = 0; i < 100; i++) {
+      const pids = nginxWorkers();
+      if (pids.every((p) => !(readFileSyncOrEmpty(`/proc/${p}/cmdline`).includes('shutting down')))) return pids;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail('the workers of the previous configuration did not exit');
+  };
+
+  test('a new environment: its route is loaded while green starts (503 at once, never a hang), and neither its switch nor its next one reloads nginx', async () => {
+    const other = uniqueApp('depn');
+    try {
+      // The release command holds the deployment after green is healthy, before the switch.
+      const first = deploy(fresh(other, 'release: ["sh", "-c", "sleep 3"]\n'));
+      first.catch(() => undefined); // awaited below, after the edge was watched
+      let seen = await getVia(te.httpPort, `${other}.test`);
+      for (let i = 0; i < 250 && seen.status === 404; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        seen = await getVia(te.httpPort, `${other}.test`);
+      }
+      assert.equal(seen.status, 503, 'before the switch, the staged route answers 503');
+      assert.match(seen.body, /no running instance/);
+      const workers = await settledWorkers();
+      await first;
+      assert.deepEqual(await getVia(te.httpPort, `${other}.test`), { status: 200, body: 'v1\n' });
+      assert.deepEqual(nginxWorkers(), workers, 'the switch only let traffic in: no reload');
+      // nginx still runs the staged file; the redeploy flips slot b's marker, which it checks too.
+      await deploy({ ...fresh(other), image: `${app}:v2`, version: 'v2' });
+      assert.deepEqual(await getVia(te.httpPort, `${other}.test`), { status: 200, body: 'v2\n' });
+      assert.deepEqual(nginxWorkers(), workers, 'the redeploy did not reload either');
+      // Any later reload loads the plain file written at the switch: it serves the same.
+      await te.edge.reload();
+      assert.deepEqual(await getVia(te.httpPort, `${other}.test`), { status: 200, body: 'v2\n' });
+      assert.doesNotMatch(readFileSync(join(te.edge.settings.prefix, 'envs', `${other}--production.conf`), 'utf8'), /\.on\)/, 'the plain file is on disk');
+    } finally {
+      await removeApp(other);
+    }
+  });
+
+  test('a new environment whose first release fails: the edge is back as before (its domain unknown, no file, no marker)', async () => {
+    const other = uniqueApp('depf');
+    try {
+      const err = await deploy(fresh(other, 'env:\n  CRASH: "1"\n')).then(
+        () => assert.fail('the deployment should fail'),
+        (e: Error) => e,
+      );
+      assert.match(err.message, /before it became healthy/);
+      const answer = await getVia(te.httpPort, `${other}.test`);
+      assert.equal(answer.status, 404);
+      assert.match(answer.body, /No application is served at this address/);
+      assert.deepEqual(readdirSync(join(te.edge.settings.prefix, 'envs')).filter((f) => f.startsWith(`${other}--`)), []);
+      assert.deepEqual(readdirSync(join(te.edge.settings.prefix, 'live')).filter((f) => f.startsWith(`${other}--`)), []);
+      assert.deepEqual(await getVia(te.httpPort, domain), { status: 200, body: 'v1\n' }, 'the other apps serve on');
+    } finally {
+      await removeApp(other);
+    }
   });
 
   test('another calma home on the same engine (its own database) deploys beside this one: the addresses it is handed that these containers hold are chosen again', async () => {

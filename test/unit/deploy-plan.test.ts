@@ -18,19 +18,28 @@ const target: DeployTarget = {
   slot: 'a',
   addresses: ['10.210.128.0', '10.210.128.1'],
   standbyAddresses: ['10.210.128.2', '10.210.128.3'],
+  stageEdge: true,
   port: 3000,
 };
 const name = (r: number) => `calma-shop-production-dnew0001-${r}`;
 const ups = (...hosts: string[]) => hosts.map((host) => ({ host, port: 3000 }));
 const release = (id: string, slot: 'a' | 'b', running: boolean, containers: string[], addresses: string[]): RunningRelease => ({ deploymentId: id, containers, addresses, port: 3000, slot, running });
 
-test('first deployment: start, health, switch, verify; the other slot is in the edge already, nothing to drain', () => {
+test('first deployment: stage, start, health, switch, verify; the other slot is in the edge already, nothing to drain', () => {
   assert.deepEqual(planDeployment([], target, name), [
+    { kind: 'stage', slot: 'a', live: ups('10.210.128.0', '10.210.128.1'), standby: ups('10.210.128.2', '10.210.128.3') },
     { kind: 'start', containers: [name(1), name(2)], image: 'shop:3f2a1b4c5d6e', slot: 'a', addresses: ['10.210.128.0', '10.210.128.1'] },
     { kind: 'health', containers: [name(1), name(2)], addresses: ['10.210.128.0', '10.210.128.1'], deadlineMs: 60_000 },
     { kind: 'switch', containers: [name(1), name(2)], slot: 'a', live: ups('10.210.128.0', '10.210.128.1'), standby: ups('10.210.128.2', '10.210.128.3') },
     { kind: 'verify', upstreams: ups('10.210.128.0', '10.210.128.1') },
   ]);
+});
+
+test('the edge loads green\'s route ahead of it only when nothing serves and it can', () => {
+  const kinds = (releases: RunningRelease[], stageEdge: boolean) => planDeployment(releases, { ...target, stageEdge }, name).map((s) => s.kind);
+  assert.deepEqual(kinds([], false).slice(0, 2), ['start', 'health'], 'no domain (or an edge that cannot stage): the switch does it all');
+  assert.deepEqual(kinds([release('d1', 'b', true, ['b1'], ['10.0.0.2'])], true).slice(0, 2), ['start', 'health'], 'a redeploy changes no file: nothing to stage');
+  assert.deepEqual(kinds([release('d1', 'b', false, ['b1'], ['10.0.0.2'])], true)[0], 'stage', 'an environment whose release is stopped serves nothing: staged');
 });
 
 test('green goes into the slot blue is not in', () => {
@@ -94,6 +103,10 @@ test('a failure before the switch removes green only; after it, traffic goes bac
   // No blue (a first deployment): the environment answers 503 rather than route to an empty slot.
   assert.deepEqual(planCompensation([start, switched], [])[0], { kind: 'switch', containers: [], slot: 'a', live: [], standby: [] });
   assert.deepEqual(planCompensation([{ kind: 'backup' }], ['b1']), []);
+  // Staged: the edge goes back to what it was before (which also cuts green off), then green goes.
+  const stage: Step = { kind: 'stage', slot: 'a', live: ups('10.0.0.1', '10.0.0.2'), standby: ups('10.0.0.9') };
+  assert.deepEqual(planCompensation([stage, start, switched], []), [{ kind: 'unstage' }, { kind: 'remove', containers: ['g1', 'g2'] }]);
+  assert.deepEqual(planCompensation([stage], []), [{ kind: 'unstage' }], 'failed before green started');
 });
 
 test('services are brought in line after the backup and before green; a rollback with data restores before green starts', () => {
@@ -110,7 +123,7 @@ test('services dropped from calma.yml are removed only once green serves and blu
   // A failure up to verify never reaches it, and undoing has nothing of it to put back.
   assert.deepEqual(planCompensation(steps.slice(0, 4), ['b1']).map((s) => s.kind), ['switch', 'remove']);
   const first = planDeployment([], { ...target, services: false, removedServices: ['db'] }, name);
-  assert.deepEqual(first.map((s) => s.kind), ['start', 'health', 'switch', 'verify', 'remove-services'], 'with nothing to drain, right after verify');
+  assert.deepEqual(first.map((s) => s.kind), ['stage', 'start', 'health', 'switch', 'verify', 'remove-services'], 'with nothing to drain, right after verify');
 });
 
 test('once the release command ran (even failing), undoing puts the backup back', () => {

@@ -7,6 +7,7 @@ import {
   renderEnvironmentConfig,
   liveMarkerName,
   renderMainConfig,
+  servingMarkerName,
   upstreamName,
 } from '../../src/proxy/render.js';
 import { validateRoute, validateSettings, type EdgeSettings, type Route } from '../../src/proxy/routes.js';
@@ -263,6 +264,29 @@ test('two slots: both upstream blocks, and a per-request marker check picks the 
   assert.notEqual(renderEnvironmentConfig({ ...shop, upstreams: [...a, { host: '10.210.128.3', port: 3000 }], slot: 'a', standby: b }, settings), liveA);
   // A live slot with nothing healthy answers 503, whatever the standby holds.
   assert.match(renderEnvironmentConfig({ ...shop, upstreams: [], slot: 'b', standby: a }, settings), /return 503/);
+});
+
+test('staged: the same file with a check in front that answers 503 until the serving marker exists', () => {
+  const a = [{ host: '10.210.128.1', port: 3000 }];
+  const b = [{ host: '10.210.128.2', port: 3000 }];
+  const plain = renderEnvironmentConfig({ ...shop, upstreams: a, slot: 'a', standby: b }, settings);
+  const staged = renderEnvironmentConfig({ ...shop, upstreams: a, slot: 'a', standby: b }, settings, { staged: true });
+  const gate = `        default_type text/html;
+        if (!-f /srv/calma/edge/live/shop--production.on) {
+            add_header Retry-After 5 always;
+            return 503 '${UNAVAILABLE_PAGE}';
+        }
+`;
+  // Nothing else differs: with the marker present, the loaded staged file routes as the plain one written after it.
+  assert.equal(staged, plain.replace('    location / {\n', `    location / {\n${gate}`));
+  assert.equal(servingMarkerName('shop', 'production'), 'shop--production.on');
+  // One slot only, or with a certificate: the check sits where the proxying is.
+  assert.ok(renderEnvironmentConfig({ ...shop, upstreams: a, slot: 'a' }, settings, { staged: true }).includes(`    location / {\n${gate}        proxy_pass http://`));
+  const tls = renderEnvironmentConfig({ ...shop, upstreams: a, slot: 'a', standby: b, tls: { certificate: '/c.pem', key: '/k.pem' } }, settings, { staged: true });
+  assert.equal(tls.split('shop--production.on').length, 2, 'once, in the HTTPS server (HTTP only redirects)');
+  assert.ok(tls.indexOf('shop--production.on') > tls.indexOf('ssl_certificate'));
+  // A live slot with nothing healthy answers 503 anyway: nothing to stage.
+  assert.equal(renderEnvironmentConfig({ ...shop, upstreams: [], slot: 'a' }, settings, { staged: true }), renderEnvironmentConfig({ ...shop, upstreams: [], slot: 'a' }, settings));
 });
 
 const refused: [string, Partial<Route>][] = [
