@@ -4,7 +4,9 @@
 // same engine may hold one. Listing every calma container with its address
 // instead would cost each deployment time in proportion to all the apps the
 // engine runs (with a thousand apps, 0.3–0.6 s here). Only when one of the new
-// addresses is taken is every holder read, and the new ones chosen again.
+// addresses is taken is every holder read, and the new ones chosen again;
+// the book then remembers the addresses others hold, so the next new
+// environment does not run into them again.
 import type { AddressLabels } from '../runtime/releases.js';
 import { addressesInUse } from '../runtime/releases.js';
 import type { AddressBook, Slot } from '../state/addresses.js';
@@ -38,5 +40,7 @@ export async function reserveSlotAddresses(book: AddressBook, holders: HolderLoo
   };
   if (!clash(r.slot, first.green) && !clash(other, first.standby)) return first;
   book.forget(r.app, r.env, fresh);
-  return reserve(await holders());
+  const all = await holders();
+  book.noteHeld(new Set(all.map((l) => l['calma.address'] ?? '')));
+  return reserve(all);
 }

@@ -23,7 +23,7 @@ export class AddressBook {
       if (o.shrink) this.db.prepare('DELETE FROM edge_addresses WHERE app = ? AND env = ? AND slot = ? AND replica > ?').run(app, env, slot, count);
       const rows = this.db.prepare('SELECT replica, address FROM edge_addresses WHERE app = ? AND env = ? AND slot = ?').all(app, env, slot) as { replica: number; address: string }[];
       const mine = new Map(rows.filter((r) => fixedIndex(subnet, r.address) !== undefined).map((r) => [r.replica, r.address]));
-      const taken = new Set((this.db.prepare('SELECT address FROM edge_addresses').all() as { address: string }[]).map((r) => r.address));
+      const taken = new Set((this.db.prepare('SELECT address FROM edge_addresses UNION SELECT address FROM foreign_addresses').all() as { address: string }[]).map((r) => r.address));
       const insert = this.db.prepare('INSERT OR REPLACE INTO edge_addresses (address, app, env, slot, replica) VALUES (?, ?, ?, ?, ?)');
       let next = 0;
       const out: string[] = [];
@@ -56,6 +56,19 @@ export class AddressBook {
   forget(app: string, env: string, addresses: readonly string[]): void {
     const del = this.db.prepare('DELETE FROM edge_addresses WHERE app = ? AND env = ? AND address = ?');
     this.db.transaction(() => addresses.forEach((a) => del.run(app, env, a)))();
+  }
+
+  /**
+   * Given every address the engine shows held, remembers those this book did not hand
+   * out as taken by others (replacing what it remembered: the list is the whole truth).
+   */
+  noteHeld(held: ReadonlySet<string>): void {
+    this.db.transaction(() => {
+      const mine = new Set((this.db.prepare('SELECT address FROM edge_addresses').all() as { address: string }[]).map((r) => r.address));
+      this.db.prepare('DELETE FROM foreign_addresses').run();
+      const insert = this.db.prepare('INSERT INTO foreign_addresses (address) VALUES (?)');
+      for (const a of held) if (a !== '' && !mine.has(a)) insert.run(a);
+    })();
   }
 
   /** Gives back every address of an app (or of one of its environments). */

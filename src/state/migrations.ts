@@ -175,4 +175,10 @@ export const migrations: readonly string[] = [
   // A release's deployments, found without reading every deployment: the release
   // history of one app (and the backup schedules of all) asks it per release.
   `CREATE INDEX deployments_release ON deployments (release_id, status, finished_at);`,
+  // Addresses on calma's network the engine showed held by containers this database does not
+  // know (another calma home on the same engine): not handed out again, so each new
+  // environment does not run into the same clash (and read every holder) anew.
+  `CREATE TABLE foreign_addresses (
+     address TEXT PRIMARY KEY
+   );`,
 ];

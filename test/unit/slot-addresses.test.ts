@@ -51,3 +51,17 @@ test("a container of the same slot (an older release) holding its address is no 
   assert.deepEqual(got.green, ['10.210.128.0', '10.210.128.1']);
   assert.equal(asked.length, 1);
 });
+
+test('after a clash the book remembers what others hold: the next new environment neither gets those addresses nor reads every holder', async () => {
+  const book = new AddressBook(openDb(':memory:'));
+  const others = [holder('elsewhere', 'a', '10.210.128.0'), holder('elsewhere', 'b', '10.210.128.1')];
+  await reserveSlotAddresses(book, engine(others).lookup, shop);
+  const { lookup, asked } = engine(others);
+  const blog = await reserveSlotAddresses(book, lookup, { ...shop, app: 'blog' });
+  assert.deepEqual(blog, { green: ['10.210.128.6', '10.210.128.7'], standby: ['10.210.128.8', '10.210.128.9'] });
+  assert.deepEqual(asked, [['10.210.128.6', '10.210.128.7', '10.210.128.8', '10.210.128.9']], 'one small question, no clash');
+  // The next full read replaces what was remembered: an address given up by the other home is free again.
+  const { lookup: later } = engine([holder('elsewhere', 'a', '10.210.128.0'), holder('elsewhere', 'a', '10.210.128.10')]);
+  const wiki = await reserveSlotAddresses(book, later, { ...shop, app: 'wiki' });
+  assert.deepEqual(wiki, { green: ['10.210.128.1', '10.210.128.11'], standby: ['10.210.128.12', '10.210.128.13'] });
+});
