@@ -95,6 +95,12 @@ export function replaceEnvFile(settings: EdgeSettings, fileName: string, text: s
   return replaceFile(settings, join(edgePaths(settings).envs, fileName), text, owner, o);
 }
 
+/** The names a marker's or file's path is made of, for the calls that take them without a route. */
+function checkNames(app: string, env: string): void {
+  if (!isAppName(app)) throw new UserError(`the app name ${JSON.stringify(app)} is not valid`);
+  if (!isDnsLabel(env)) throw new UserError(`the environment name ${JSON.stringify(env)} is not a DNS label`);
+}
+
 function setMarker(path: string, present: boolean): void {
   if (present) writeFileSync(path, '', { mode: 0o644 });
   else rmSync(path, { force: true });
@@ -152,8 +158,7 @@ export async function openRoute(settings: EdgeSettings, route: Route): Promise<v
 
 /** Puts an environment's file and markers back as readEnvState saw them (reloading): a staged deployment that failed. */
 export async function restoreEnvState(settings: EdgeSettings, app: string, env: string, state: EnvEdgeState): Promise<void> {
-  if (!isAppName(app)) throw new UserError(`the app name ${JSON.stringify(app)} is not valid`);
-  if (!isDnsLabel(env)) throw new UserError(`the environment name ${JSON.stringify(env)} is not a DNS label`);
+  checkNames(app, env);
   // Closed first: the staged file answers 503 again while the old one is loaded.
   setServing(settings, app, env, false);
   await replaceEnvFile(settings, envFileName(app, env), state.text, ownerLine(app, env));
@@ -176,8 +181,7 @@ export async function applyRoute(settings: EdgeSettings, route: Route): Promise<
 
 /** Stops serving an environment: its domains fall back to the 404 page. */
 export async function removeRoute(settings: EdgeSettings, app: string, env: string): Promise<boolean> {
-  if (!isAppName(app)) throw new UserError(`the app name ${JSON.stringify(app)} is not valid`);
-  if (!isDnsLabel(env)) throw new UserError(`the environment name ${JSON.stringify(env)} is not a DNS label`);
+  checkNames(app, env);
   const reloaded = await replaceEnvFile(settings, envFileName(app, env), null, ownerLine(app, env));
   setLiveSlot(settings, app, env, null);
   setServing(settings, app, env, false);

@@ -8,19 +8,12 @@ import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load.js';
 import { deployRelease, type ReleaseInput } from '../../src/deploy/deploy-release.js';
 import { listReleases } from '../../src/runtime/releases.js';
+import { readIfExists } from '../../src/proxy/files.js';
 import { runningMasterPid, workerPids } from '../../src/proxy/nginx.js';
 import { uniqueApp } from '../support/app-dir.js';
 import { docker } from '../support/engine.js';
 import { buildWebImage, getVia, removeApp, startTestEdge, type TestEdge } from '../support/deploy-env.js';
 import { startLoad } from '../support/load.js';
-
-function readFileSyncOrEmpty(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return '';
-  }
-}
 
 describe('deploy engine', () => {
   const app = uniqueApp('dep');
@@ -125,7 +118,7 @@ describe('deploy engine', () => {
   const settledWorkers = async (): Promise<number[]> => {
     for (let i = 0; i < 100; i++) {
       const pids = nginxWorkers();
-      if (pids.every((p) => !(readFileSyncOrEmpty(`/proc/${p}/cmdline`).includes('shutting down')))) return pids;
+      if (pids.every((p) => !(readIfExists(`/proc/${p}/cmdline`) ?? '').includes('shutting down'))) return pids;
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.fail('the workers of the previous configuration did not exit');
