@@ -138,9 +138,12 @@ export function liveRelease<R extends RunningRelease>(releases: readonly R[]): R
   return releases.find((r) => r.running);
 }
 
-/** Green goes into the slot the serving release is not in (a when nothing serves). */
+/**
+ * Green goes into the slot the serving release is not in, b when nothing serves: a new
+ * environment's staged edge file checks slot b's marker first (see renderEnvironmentConfig).
+ */
 export function greenSlot(releases: readonly RunningRelease[]): Slot {
-  return liveRelease(releases)?.slot === 'a' ? 'b' : 'a';
+  return liveRelease(releases)?.slot === 'b' ? 'a' : 'b';
 }
 
 /** The web containers serving now: where traffic goes back to if green fails. */

@@ -139,15 +139,21 @@ export function readEnvState(settings: EdgeSettings, app: string, env: string): 
  */
 export async function stageRoute(settings: EdgeSettings, route: Route): Promise<boolean> {
   validateRoute(route);
-  setServing(settings, route.app, route.env, false);
-  setLiveSlot(settings, route.app, route.env, route.slot ?? 'a');
+  close(settings, route.app, route.env);
   return replaceEnvFile(settings, envFileName(route.app, route.env), renderEnvironmentConfig(route, settings, { staged: true }), ownerLine(route.app, route.env));
+}
+
+/** Both markers gone: a staged file answers 503 (slot b's marker alone would let it serve). */
+function close(settings: EdgeSettings, app: string, env: string): void {
+  setServing(settings, app, env, false);
+  setLiveSlot(settings, app, env, null);
 }
 
 /**
  * Lets a staged route serve: the markers first (nginx, still on the staged file,
- * routes to the live slot from the next request on), then the plain file on
- * disk, checked but not reloaded: it behaves as the loaded one does.
+ * routes to the live slot from the next request on: slot b's marker alone opens
+ * it, so it comes first), then the plain file on disk, checked but not reloaded:
+ * it behaves as the loaded one does.
  */
 export async function openRoute(settings: EdgeSettings, route: Route): Promise<void> {
   validateRoute(route);
@@ -160,7 +166,7 @@ export async function openRoute(settings: EdgeSettings, route: Route): Promise<v
 export async function restoreEnvState(settings: EdgeSettings, app: string, env: string, state: EnvEdgeState): Promise<void> {
   checkNames(app, env);
   // Closed first: the staged file answers 503 again while the old one is loaded.
-  setServing(settings, app, env, false);
+  close(settings, app, env);
   await replaceEnvFile(settings, envFileName(app, env), state.text, ownerLine(app, env));
   setLiveSlot(settings, app, env, state.slotB ? 'b' : 'a');
   setServing(settings, app, env, state.serving);

@@ -223,31 +223,29 @@ function serving(route: Route, settings: EdgeSettings, staged: boolean): { block
     // No healthy replica: answer at once rather than wait on a connect timeout.
     return { blocks: '', location: `        default_type text/html;\n        add_header Retry-After 5 always;\n        return 503 '${UNAVAILABLE_PAGE}';\n` };
   }
-  // Staged: one more check in front, so the file can be loaded before any replica is healthy.
-  // (default_type is for the 503 page only: nginx never applies it to a proxied answer.)
-  const servingMarker = join(edgePaths(settings).live, servingMarkerName(route.app, route.env));
-  const gate = staged
-    ? `        default_type text/html;
-        if (!-f ${servingMarker}) {
-            add_header Retry-After 5 always;
-            return 503 '${UNAVAILABLE_PAGE}';
-        }
-`
-    : '';
   const name = (slot: 'a' | 'b'): string => upstreamName(route.app, route.env, slot);
   const present = (['a', 'b'] as const).filter((slot) => slots[slot].length > 0);
   const blocks = present.map((slot) => upstreamBlock(name(slot), slots[slot])).join('');
-  if (present.length === 1) return { blocks, location: `${gate}        proxy_pass http://${name(liveSlot)};\n${PROXY_LOCATION}` };
+  // Staged: 503 until a marker says the environment serves (default_type is for that
+  // page only: nginx never applies it to a proxied answer).
+  const servingMarker = join(edgePaths(settings).live, servingMarkerName(route.app, route.env));
+  const closed = `        if (!-f ${servingMarker}) {
+            add_header Retry-After 5 always;
+            return 503 '${UNAVAILABLE_PAGE}';
+        }
+`;
+  const head = staged ? '        default_type text/html;\n' : '';
+  if (present.length === 1) return { blocks, location: `${head}${staged ? closed : ''}        proxy_pass http://${name(liveSlot)};\n${PROXY_LOCATION}` };
   // Both slots: a per-request check of the marker file picks one. Each branch names its
   // block directly (not through a variable, which nginx would look up among all upstream
   // blocks per request: slow with a thousand apps); the if-branch inherits the headers below.
+  // Staged, slot b's marker is checked first and, present, ends the checks (`break`): it
+  // appears only when the environment opens, so a release in slot b (where a new
+  // environment's first one goes) costs each request one file check, as in the plain
+  // file, not two. Slot a serves once the serving marker exists.
   const marker = join(edgePaths(settings).live, liveMarkerName(route.app, route.env));
-  const pick = `        if (-f ${marker}) {
-            proxy_pass http://${name('b')};
-        }
-        proxy_pass http://${name('a')};
-`;
-  return { blocks, location: gate + pick + PROXY_LOCATION };
+  const pickB = `        if (-f ${marker}) {\n            proxy_pass http://${name('b')};\n${staged ? '            break;\n' : ''}        }\n`;
+  return { blocks, location: `${head}${pickB}${staged ? closed : ''}        proxy_pass http://${name('a')};\n${PROXY_LOCATION}` };
 }
 
 /**
@@ -259,13 +257,12 @@ function serving(route: Route, settings: EdgeSettings, staged: boolean): { block
  * so nginx is not reloaded (a reload closes idle client connections, which
  * some clients see as failed requests).
  *
- * `staged`: the same file with one more per-request check in front, answering
- * 503 until the serving marker exists. A new environment's file is loaded this
- * way while its first release starts (its reload then costs the deployment no
- * time); once the release is healthy, creating the marker lets traffic in, and
- * the plain file is written without a reload: with the marker present both
- * behave alike, and the next reload of nginx, for whatever reason, loads the
- * plain one.
+ * `staged`: the same file answering 503 while neither slot b's marker nor the
+ * serving marker exists. A new environment's file is loaded this way while its
+ * first release starts (its reload then costs the deployment no time); once the
+ * release is healthy, creating the markers lets traffic in, and the plain file
+ * is written without a reload: with the serving marker present both behave
+ * alike, and the next reload of nginx, for whatever reason, loads the plain one.
  */
 export function renderEnvironmentConfig(route: Route, settings: EdgeSettings, o: { staged?: boolean } = {}): string {
   validateSettings(settings);

@@ -3,7 +3,7 @@
 // release leaving the previous one serving.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../src/config/load.js';
 import { deployRelease, type ReleaseInput } from '../../src/deploy/deploy-release.js';
@@ -141,10 +141,13 @@ describe('deploy engine', () => {
       await first;
       assert.deepEqual(await getVia(te.httpPort, `${other}.test`), { status: 200, body: 'v1\n' });
       assert.deepEqual(nginxWorkers(), workers, 'the switch only let traffic in: no reload');
-      // nginx still runs the staged file; the redeploy flips slot b's marker, which it checks too.
+      const live = join(te.edge.settings.prefix, 'live');
+      assert.deepEqual(readdirSync(live).filter((f) => f.startsWith(`${other}--`)).sort(), [`${other}--production.b`, `${other}--production.on`], 'the first release serves from slot b');
+      // nginx still runs the staged file; the redeploy moves to slot a (slot b's marker goes, the serving marker lets a serve).
       await deploy({ ...fresh(other), image: `${app}:v2`, version: 'v2' });
       assert.deepEqual(await getVia(te.httpPort, `${other}.test`), { status: 200, body: 'v2\n' });
       assert.deepEqual(nginxWorkers(), workers, 'the redeploy did not reload either');
+      assert.ok(!existsSync(join(live, `${other}--production.b`)), 'slot a is live');
       // Any later reload loads the plain file written at the switch: it serves the same.
       await te.edge.reload();
       assert.deepEqual(await getVia(te.httpPort, `${other}.test`), { status: 200, body: 'v2\n' });

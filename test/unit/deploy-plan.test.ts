@@ -43,10 +43,10 @@ test('the edge loads green\'s route ahead of it only when nothing serves and it 
 });
 
 test('green goes into the slot blue is not in', () => {
-  assert.equal(greenSlot([]), 'a');
+  assert.equal(greenSlot([]), 'b', 'a new environment: b, which its staged edge file checks first');
   assert.equal(greenSlot([release('d2', 'a', true, ['x'], ['10.0.0.1'])]), 'b');
   assert.equal(greenSlot([release('d3', 'b', true, ['y'], ['10.0.0.2']), release('d2', 'a', false, ['x'], ['10.0.0.1'])]), 'a');
-  assert.equal(greenSlot([release('d2', 'b', false, ['x'], ['10.0.0.1'])]), 'a', 'nothing serves: a');
+  assert.equal(greenSlot([release('d2', 'a', false, ['x'], ['10.0.0.1'])]), 'b', 'nothing serves: b');
 });
 
 test('redeploy: backup and release command run before the switch; blue drains, stops, and old releases beyond keep go', () => {

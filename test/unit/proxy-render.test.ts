@@ -266,22 +266,34 @@ test('two slots: both upstream blocks, and a per-request marker check picks the 
   assert.match(renderEnvironmentConfig({ ...shop, upstreams: [], slot: 'b', standby: a }, settings), /return 503/);
 });
 
-test('staged: the same file with a check in front that answers 503 until the serving marker exists', () => {
+test('staged: 503 until slot b\'s marker or the serving marker exists, slot b checked first and alone when present', () => {
   const a = [{ host: '10.210.128.1', port: 3000 }];
   const b = [{ host: '10.210.128.2', port: 3000 }];
-  const plain = renderEnvironmentConfig({ ...shop, upstreams: a, slot: 'a', standby: b }, settings);
-  const staged = renderEnvironmentConfig({ ...shop, upstreams: a, slot: 'a', standby: b }, settings, { staged: true });
-  const gate = `        default_type text/html;
+  const plain = renderEnvironmentConfig({ ...shop, upstreams: b, slot: 'b', standby: a }, settings);
+  const staged = renderEnvironmentConfig({ ...shop, upstreams: b, slot: 'b', standby: a }, settings, { staged: true });
+  const pick = `        if (-f /srv/calma/edge/live/shop--production.b) {
+            proxy_pass http://${upstreamName('shop', 'production', 'b')};
+        }
+`;
+  const stagedPick = `        default_type text/html;
+        if (-f /srv/calma/edge/live/shop--production.b) {
+            proxy_pass http://${upstreamName('shop', 'production', 'b')};
+            break;
+        }
         if (!-f /srv/calma/edge/live/shop--production.on) {
             add_header Retry-After 5 always;
             return 503 '${UNAVAILABLE_PAGE}';
         }
 `;
-  // Nothing else differs: with the marker present, the loaded staged file routes as the plain one written after it.
-  assert.equal(staged, plain.replace('    location / {\n', `    location / {\n${gate}`));
+  // Nothing else differs: with the serving marker present, the loaded staged file routes as the plain one written after it.
+  assert.ok(plain.includes(pick));
+  assert.equal(staged, plain.replace(pick, stagedPick));
+  // Which slot is live is not in the text: the same file whichever it is.
+  assert.equal(renderEnvironmentConfig({ ...shop, upstreams: a, slot: 'a', standby: b }, settings, { staged: true }), staged);
   assert.equal(servingMarkerName('shop', 'production'), 'shop--production.on');
-  // One slot only, or with a certificate: the check sits where the proxying is.
-  assert.ok(renderEnvironmentConfig({ ...shop, upstreams: a, slot: 'a' }, settings, { staged: true }).includes(`    location / {\n${gate}        proxy_pass http://`));
+  // One slot only: the check sits where the proxying is.
+  const gate = stagedPick.slice(stagedPick.indexOf('        if (!-f'));
+  assert.ok(renderEnvironmentConfig({ ...shop, upstreams: a, slot: 'a' }, settings, { staged: true }).includes(`    location / {\n        default_type text/html;\n${gate}        proxy_pass http://`));
   const tls = renderEnvironmentConfig({ ...shop, upstreams: a, slot: 'a', standby: b, tls: { certificate: '/c.pem', key: '/k.pem' } }, settings, { staged: true });
   assert.equal(tls.split('shop--production.on').length, 2, 'once, in the HTTPS server (HTTP only redirects)');
   assert.ok(tls.indexOf('shop--production.on') > tls.indexOf('ssl_certificate'));
