@@ -14,15 +14,18 @@ import { caddyVersion, startCaddy } from './lib/caddy.js';
 import { appContainers, buildNodeBase, cleanupLabel, containerIp } from './lib/docker.js';
 import { get } from './lib/load.js';
 import { startHandNginx } from './lib/nginx.js';
-import { freePort, median, runId, runMain, table, tempDir } from './lib/run.js';
+import { freePort, median, runId, runMain, sleep, table, tempDir } from './lib/run.js';
 import { roundOrder } from './lib/order.js';
 import { hasWrk, wrk, type WrkResult } from './lib/wrk.js';
 
 // Many short rounds rather than a few long ones: the machine's speed drifts by
-// 10-20 % from one run to the next, and the median of 16 paired ratios (4 cycles of
-// the balanced order) moves less with it than the median of 7.
-const ROUNDS = 16;
+// 10-20 % from one run to the next (one run's paired ratios spread from 0.56 to 1.39),
+// and the median of 24 paired ratios (6 cycles of the balanced order) moves less with
+// it than the median of 16 or 7.
+const ROUNDS = 24;
 const WRK = { threads: 2, connections: 64, seconds: 2 };
+/** A pause before each run: the app's garbage collection and the kernel's work after the previous run's load end there, not in the next run. */
+const SETTLE_MS = 1000;
 
 const SERVER_JS = `const http = require('http');
 const server = http.createServer((req, res) => {
@@ -77,6 +80,7 @@ runMain('edge-cost', async () => {
   const cpuPerRequest = new Map<string, number[]>(); // µs of nginx CPU (master and workers) per request
   for (let round = 1; round <= ROUNDS; round++) {
     for (const t of roundOrder(targets, round)) {
+      await sleep(SETTLE_MS);
       const master = t.pidFile ? Number(readFileSync(t.pidFile, 'utf8').trim()) : 0;
       const cpuBefore = master ? treeCpuSeconds(master) : 0;
       const r = await wrk(t.url, domain, WRK);

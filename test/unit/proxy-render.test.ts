@@ -142,7 +142,7 @@ test('an environment with two replicas: sorted, deduplicated, round-robin with k
 upstream ${upstreamName('shop', 'production', 'a')} {
     server 172.18.0.2:3000 max_fails=1 fail_timeout=5s;
     server 172.18.0.3:3000 max_fails=1 fail_timeout=5s;
-    keepalive 32;
+    keepalive 64;
 }
 
 server {
@@ -241,8 +241,8 @@ test('two slots: both upstream blocks, and a per-request marker check picks the 
   const liveB = renderEnvironmentConfig({ ...shop, upstreams: b, slot: 'b', standby: a }, settings);
   // The file does not say which slot is live: switching leaves it byte-identical (no reload).
   assert.equal(liveB, liveA);
-  assert.match(liveA, /^upstream u[0-9a-f]{8}_shop__production__a \{\n    server 10\.210\.128\.1:3000 max_fails=1 fail_timeout=5s;\n    keepalive 32;\n\}$/m);
-  assert.match(liveA, /^upstream u[0-9a-f]{8}_shop__production__b \{\n    server 10\.210\.128\.2:3000 max_fails=1 fail_timeout=5s;\n    keepalive 32;\n\}$/m);
+  assert.match(liveA, /^upstream u[0-9a-f]{8}_shop__production__a \{\n    server 10\.210\.128\.1:3000 max_fails=1 fail_timeout=5s;\n    keepalive 64;\n\}$/m);
+  assert.match(liveA, /^upstream u[0-9a-f]{8}_shop__production__b \{\n    server 10\.210\.128\.2:3000 max_fails=1 fail_timeout=5s;\n    keepalive 64;\n\}$/m);
   assert.ok(
     liveA.includes(`    client_max_body_size 104857600;
 
