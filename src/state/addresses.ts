@@ -25,17 +25,25 @@ export class AddressBook {
       const mine = new Map(rows.filter((r) => fixedIndex(subnet, r.address) !== undefined).map((r) => [r.replica, r.address]));
       const taken = new Set((this.db.prepare('SELECT address FROM edge_addresses UNION SELECT address FROM foreign_addresses').all() as { address: string }[]).map((r) => r.address));
       const insert = this.db.prepare('INSERT OR REPLACE INTO edge_addresses (address, app, env, slot, replica) VALUES (?, ?, ?, ?, ?)');
-      let next = 0;
+      const capacity = fixedCapacity(subnet);
+      // The search starts after the last address handed out and wraps around: an address
+      // given back is not handed out again until every other one has been. Whatever still
+      // knows the old holder by its address (the kernel's neighbour entry, an old nginx
+      // worker's idle connection) then never reaches another app's container.
+      let next = this.cursor() % capacity;
       const out: string[] = [];
       for (let replica = 1; replica <= count; replica++) {
         let address = mine.get(replica);
         if (address === undefined) {
-          for (; ; next++) {
-            if (next >= fixedCapacity(subnet)) throw new UnavailableError(`no free address left on calma's network (${subnet})`);
+          for (let tried = 0; ; tried++, next = (next + 1) % capacity) {
+            if (tried >= capacity) throw new UnavailableError(`no free address left on calma's network (${subnet})`);
             const candidate = fixedAddress(subnet, next);
             if (!taken.has(candidate) && !inUse.has(candidate)) break;
           }
-          address = fixedAddress(subnet, next++);
+          address = fixedAddress(subnet, next);
+          taken.add(address);
+          next = (next + 1) % capacity;
+          this.db.prepare('INSERT OR REPLACE INTO address_cursor (id, next_index) VALUES (1, ?)').run(next);
           // A row from another subnet (the network was recreated) is replaced, not kept beside.
           this.db.prepare('DELETE FROM edge_addresses WHERE app = ? AND env = ? AND slot = ? AND replica = ?').run(app, env, slot, replica);
           insert.run(address, app, env, slot, replica);
@@ -44,6 +52,12 @@ export class AddressBook {
       }
       return out;
     })();
+  }
+
+  /** The index where the search for a free address starts. */
+  private cursor(): number {
+    const row = this.db.prepare('SELECT next_index FROM address_cursor WHERE id = 1').get() as { next_index: number } | undefined;
+    return row?.next_index ?? 0;
   }
 
   /** A slot's reserved addresses, replica 1 first, without reserving any. */

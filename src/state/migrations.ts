@@ -181,4 +181,9 @@ export const migrations: readonly string[] = [
   `CREATE TABLE foreign_addresses (
      address TEXT PRIMARY KEY
    );`,
+  // Where the next search for a free fixed address starts (see AddressBook.reserve).
+  `CREATE TABLE address_cursor (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     next_index INTEGER NOT NULL
+   );`,
 ];
