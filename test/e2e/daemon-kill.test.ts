@@ -3,6 +3,8 @@
 // the half-done deployment: no orphan container, the deployment marked failed.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { appFromFixture, commitAll, uniqueApp } from '../support/app-dir.js';
 import { calma } from '../support/cli.js';
 import { docker } from '../support/engine.js';
@@ -12,13 +14,15 @@ import { freePort, tempHome } from '../support/server-helpers.js';
 import { startCliServer } from '../support/server-cli.js';
 
 const app = uniqueApp('kill');
+const fresh = uniqueApp('killn');
 const home = tempHome();
 after(async () => {
   home.cleanup();
   await removeApp(app);
+  await removeApp(fresh);
 });
 
-const webContainers = async () => docker.listContainers({ all: true, filters: { label: [`calma.app=${app}`, 'calma.role=web'] } });
+const webContainers = async (name = app) => docker.listContainers({ all: true, filters: { label: [`calma.app=${name}`, 'calma.role=web'] } });
 
 test('SIGKILL mid-deployment: served throughout, undone on restart', async () => {
   const env = { CALMA_HOME: home.home };
@@ -62,6 +66,49 @@ test('SIGKILL mid-deployment: served throughout, undone on restart', async () =>
     const result = await load.stop();
     assert.equal(result.failed, 0, `failures: ${result.failures.join('; ')}`);
     assert.ok(result.ok > 0);
+  } finally {
+    await server.stop();
+    dir.cleanup();
+  }
+});
+
+test('SIGKILL in the first deployment of a new app: its staged route (503 meanwhile) is gone after the restart', async () => {
+  const env = { CALMA_HOME: home.home };
+  const domain = `${fresh}.test`;
+  const ports = ['--http-port', String(await freePort()), '--https-port', String(await freePort())];
+  const args = [...ports, '--edge-address', '127.0.0.1', '--app-dns', '127.0.0.1'];
+  const httpPort = Number(ports[1]);
+  const dir = appFromFixture('web', fresh, `app: ${fresh}\nweb:\n  port: 8080\n  healthcheck:\n    path: /cgi-bin/up\n    interval: 100ms\n    deadline: 60s\ndomains: [${domain}]\nhttps: false\nenv:\n  HEALTH: fail\n`);
+  commitAll(dir);
+  const edge = join(home.home, 'edge');
+  const mine = (sub: string) => readdirSync(join(edge, sub)).filter((f) => f.startsWith(`${fresh}--`));
+  let server = await startCliServer(args, env);
+  try {
+    // A first release that never gets healthy: its route is staged, the deployment waits in its health step.
+    const pending = calma(['deploy', dir.dir], { env });
+    const deadline = Date.now() + 30_000;
+    let seen = await getVia(httpPort, domain);
+    while ((seen.status !== 503 || (await webContainers(fresh)).filter((c) => c.State === 'running').length < 1) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      seen = await getVia(httpPort, domain);
+    }
+    assert.equal(seen.status, 503, 'the staged route answers 503 while the release is not healthy');
+    const exited = new Promise((r) => server.child.once('exit', r));
+    server.child.kill('SIGKILL');
+    await exited;
+    assert.equal((await pending).code, 1);
+    assert.equal((await getVia(httpPort, domain)).status, 503, 'nginx serves on without the daemon, still the 503 page');
+
+    server = await startCliServer(args, env);
+    assert.deepEqual(await webContainers(fresh), [], 'the half-started container is gone');
+    const answer = await getVia(httpPort, domain);
+    assert.equal(answer.status, 404, 'the route went with it: the domain is unknown again');
+    assert.match(answer.body, /No application is served at this address/);
+    assert.deepEqual(mine('envs'), []);
+    assert.deepEqual(mine('live'), []);
+    const deployments = JSON.parse((await calma(['--json', 'deployments', fresh], { env })).stdout) as Array<{ status: string; reason: string | null }>;
+    assert.equal(deployments[0]!.status, 'failed');
+    assert.match(deployments[0]!.reason ?? '', /^interrupted: the daemon stopped during health$/);
   } finally {
     await server.stop();
     dir.cleanup();
