@@ -24,13 +24,20 @@ after(async () => {
 
 const webContainers = async (name = app) => docker.listContainers({ all: true, filters: { label: [`calma.app=${name}`, 'calma.role=web'] } });
 
-test('SIGKILL mid-deployment: served throughout, undone on restart', async () => {
-  const env = { CALMA_HOME: home.home };
-  const domain = `${app}.test`;
+/** The daemon's flags (its edge on free loopback ports) and the app's calma.yml, for `name` at `domain`. */
+async function setup(name: string, domain: string) {
   const ports = ['--http-port', String(await freePort()), '--https-port', String(await freePort())];
-  const args = [...ports, '--edge-address', '127.0.0.1', '--app-dns', '127.0.0.1'];
-  const httpPort = Number(ports[1]);
-  const config = (extra: string) => `app: ${app}\nweb:\n  port: 8080\n  healthcheck:\n    path: /cgi-bin/up\n    interval: 100ms\n    deadline: 60s\ndomains: [${domain}]\nhttps: false\n${extra}`;
+  return {
+    env: { CALMA_HOME: home.home },
+    args: [...ports, '--edge-address', '127.0.0.1', '--app-dns', '127.0.0.1'],
+    httpPort: Number(ports[1]),
+    config: (extra: string) => `app: ${name}\nweb:\n  port: 8080\n  healthcheck:\n    path: /cgi-bin/up\n    interval: 100ms\n    deadline: 60s\ndomains: [${domain}]\nhttps: false\n${extra}`,
+  };
+}
+
+test('SIGKILL mid-deployment: served throughout, undone on restart', async () => {
+  const domain = `${app}.test`;
+  const { env, args, httpPort, config } = await setup(app, domain);
   const dir = appFromFixture('web', app, config(''));
   commitAll(dir);
   let server = await startCliServer(args, env);
@@ -73,12 +80,9 @@ test('SIGKILL mid-deployment: served throughout, undone on restart', async () =>
 });
 
 test('SIGKILL in the first deployment of a new app: its staged route (503 meanwhile) is gone after the restart', async () => {
-  const env = { CALMA_HOME: home.home };
   const domain = `${fresh}.test`;
-  const ports = ['--http-port', String(await freePort()), '--https-port', String(await freePort())];
-  const args = [...ports, '--edge-address', '127.0.0.1', '--app-dns', '127.0.0.1'];
-  const httpPort = Number(ports[1]);
-  const dir = appFromFixture('web', fresh, `app: ${fresh}\nweb:\n  port: 8080\n  healthcheck:\n    path: /cgi-bin/up\n    interval: 100ms\n    deadline: 60s\ndomains: [${domain}]\nhttps: false\nenv:\n  HEALTH: fail\n`);
+  const { env, args, httpPort, config } = await setup(fresh, domain);
+  const dir = appFromFixture('web', fresh, config('env:\n  HEALTH: fail\n'));
   commitAll(dir);
   const edge = join(home.home, 'edge');
   const mine = (sub: string) => readdirSync(join(edge, sub)).filter((f) => f.startsWith(`${fresh}--`));
