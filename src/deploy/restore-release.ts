@@ -7,6 +7,7 @@ import { errorMessage, UserError } from '../errors.js';
 import { checkedSnapshot, restoreSnapshot } from '../backup/restore.js';
 import type { CalmaConfig } from '../config/schema.js';
 import { listReleases } from '../runtime/releases.js';
+import { forgetNeighbour } from '../runtime/neighbour.js';
 import { newDeploymentId } from '../runtime/names.js';
 import type { BackupStore } from '../state/backups.js';
 import type { Journal } from '../state/journal.js';
@@ -39,7 +40,11 @@ export async function restoreRelease(deps: RestoreReleaseDeps, app: string, env:
       throw e;
     }
   };
-  const start = () => Promise.all(live.containers.map((c) => deps.docker.getContainer(c).start().catch((e: { statusCode?: number }) => (e.statusCode === 304 ? undefined : Promise.reject(e)))));
+  const start = async () => {
+    await Promise.all(live.containers.map((c) => deps.docker.getContainer(c).start().catch((e: { statusCode?: number }) => (e.statusCode === 304 ? undefined : Promise.reject(e)))));
+    // Back on the same addresses with new interfaces: see forgetNeighbour.
+    await Promise.all(live.addresses.map((a) => forgetNeighbour(a)));
+  };
   let stopped = false;
   try {
     // Verified before anything stops: a damaged snapshot leaves the app as it was.

@@ -3,6 +3,7 @@
 import type Docker from 'dockerode';
 import type { VolumeSpec } from '../config/schema.js';
 import { EDGE_NETWORK, volumeName } from './names.js';
+import { forgetNeighbour } from './neighbour.js';
 
 export interface WebContainerSpec {
   name: string;
@@ -68,5 +69,6 @@ export async function startWebContainer(docker: Docker, s: WebContainerSpec): Pr
   });
   if (s.network) await docker.getNetwork(s.network).connect({ Container: container.id });
   await container.start();
+  await forgetNeighbour(s.address);
   return { id: container.id, ip: s.address };
 }
