@@ -114,12 +114,21 @@ describe('deploy engine', () => {
     ...input('v1', extra),
     config: parseConfig(configText(extra).replace(`app: ${app}`, `app: ${name}`).replace(`domains: [${domain}]`, `domains: [${name}.test]`), 'calma.yml'),
   });
-  /** The edge's workers once the ones of an earlier configuration have exited. */
+  /**
+   * The edge's workers once the ones of an earlier configuration have exited. The same set
+   * twice, 500 ms apart: right after a reload the master has started the new workers but
+   * not yet told the old ones to stop, which then do not say "shutting down" yet.
+   */
   const settledWorkers = async (): Promise<number[]> => {
-    for (let i = 0; i < 100; i++) {
+    const current = (): number[] | undefined => {
       const pids = nginxWorkers();
-      if (pids.every((p) => !(readIfExists(`/proc/${p}/cmdline`) ?? '').includes('shutting down'))) return pids;
-      await new Promise((r) => setTimeout(r, 100));
+      return pids.every((p) => !(readIfExists(`/proc/${p}/cmdline`) ?? '').includes('shutting down')) ? pids : undefined;
+    };
+    for (let i = 0; i < 40; i++) {
+      const first = current();
+      await new Promise((r) => setTimeout(r, 500));
+      const second = current();
+      if (first && second && first.join() === second.join()) return second;
     }
     assert.fail('the workers of the previous configuration did not exit');
   };
