@@ -43,13 +43,13 @@ export class AddressBook {
           address = fixedAddress(subnet, next);
           taken.add(address);
           next = (next + 1) % capacity;
-          this.db.prepare('INSERT OR REPLACE INTO address_cursor (id, next_index) VALUES (1, ?)').run(next);
           // A row from another subnet (the network was recreated) is replaced, not kept beside.
           this.db.prepare('DELETE FROM edge_addresses WHERE app = ? AND env = ? AND slot = ? AND replica = ?').run(app, env, slot, replica);
           insert.run(address, app, env, slot, replica);
         }
         out.push(address);
       }
+      this.db.prepare('INSERT OR REPLACE INTO address_cursor (id, next_index) VALUES (1, ?)').run(next);
       return out;
     })();
   }
