@@ -8,8 +8,9 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliEntry, lineAt, memoryMiB, mustDeploy, startDaemon, type Daemon, type DeployRun } from './lib/calma.js';
-import { cleanupAppsByPrefix, webAppDir, webCalmaYml } from './lib/docker.js';
-import { get } from './lib/load.js';
+import { cleanupAppsByPrefix, containerIp, webAppDir, webCalmaYml } from './lib/docker.js';
+import { get, waitHealthy } from './lib/load.js';
+import { forgetNeighbour } from '../src/runtime/neighbour.js';
 import { cmd, median, must, onCleanup, runId, runMain, secs, sleep, table, tempDir } from './lib/run.js';
 
 const APPS = Number(process.env.SCALE_APPS ?? 1000);
@@ -42,6 +43,8 @@ function diff(before: EdgeFiles, after: EdgeFiles): string[] {
 interface Figures {
   /** `calma deploy` of a new app, each run with its timestamped output. */
   deployNew: DeployRun[];
+  /** The same new app by hand, the engine alone (see byHand). */
+  byHand: HandRun[];
   remove: number[];
   redeploy: number[];
   routeChange: number[];
@@ -115,7 +118,7 @@ const gib = (mib: number): string => `${(mib / 1024).toFixed(2)} GiB`;
 /** The figures at the current scale: `apps` apps deployed, one of which (`existing`) is redeployed and rerouted. */
 async function measureAt(ctx: Ctx, apps: number, existing: string): Promise<Figures> {
   const at = `with ${apps} app${apps === 1 ? '' : 's'}`;
-  const f: Figures = { deployNew: [], remove: [], redeploy: [], routeChange: [], nginxTest: [], startup: [], idleRss: NaN };
+  const f: Figures = { deployNew: [], byHand: [], remove: [], redeploy: [], routeChange: [], nginxTest: [], startup: [], idleRss: NaN };
   const samples: number[] = [];
   for (let t = 0; t < IDLE_MS; t += 1000) await sleep(1000).then(() => samples.push(memoryMiB(ctx.daemon.pid).rss));
   f.idleRss = median(samples);
@@ -130,6 +133,9 @@ async function measureAt(ctx: Ctx, apps: number, existing: string): Promise<Figu
     await expectServed(ctx.daemon, `${probe}.localhost`);
     f.remove.push(await checked(ctx, `calma apps remove ${probe}`, [`-envs/${probe}--`], () => timed(() => calma(ctx.daemon, ['apps', 'remove', probe]))));
     process.stderr.write(`${at}: deploy of ${probe} ${secs(f.deployNew.at(-1)!.ms)}, its removal ${secs(f.remove.at(-1)!)}\n`);
+    f.byHand.push(await byHand(ctx, `${ctx.prefix}h${apps}-${i}`));
+    const h = f.byHand.at(-1)!;
+    process.stderr.write(`${at}: by hand, build ${secs(h.build)}, run ${secs(h.run)}, first 200 after ${secs(h.healthy)}\n`);
   }
 
   const existingDir = join(ctx.parent, existing);
@@ -152,6 +158,47 @@ async function measureAt(ctx: Ctx, apps: number, existing: string): Promise<Figu
   }
   await expectServed(ctx.daemon, `${existing}.localhost`);
   return f;
+}
+
+interface HandRun {
+  /** `docker build` (cached but for its label step). */
+  build: number;
+  /** `docker run -d` (create and start). */
+  run: number;
+  /** From the build's start to the container's first 200. */
+  healthy: number;
+}
+
+/**
+ * A new app the way one would do it with the engine alone, beside calma's deploy: a cached
+ * `docker build` of the same fixture with one label of its own (one LABEL step, as calma's
+ * build has), `docker run` on calma-edge (an engine-chosen address from its dynamic range,
+ * which calma's fixed addresses never use), polled until its health path answers 200. What
+ * grows here with the number of containers is the engine's, not calma's.
+ */
+async function byHand(ctx: Ctx, name: string): Promise<HandRun> {
+  const dir = webAppDir(ctx.parent, name, appYml(name));
+  const label = `calma-bench-hand=${name}`;
+  const t0 = performance.now();
+  await must('docker', ['build', '-q', '--label', label, '--target', 'production', '--build-arg', 'VERSION=v1', '-t', `${name}:hand`, dir], { env: { DOCKER_BUILDKIT: '0' }, timeoutMs: 120_000 });
+  const t1 = performance.now();
+  const id = (await must('docker', ['run', '-d', '--name', name, '--label', label, '--network', 'calma-edge', '--dns', '127.0.0.1', `${name}:hand`])).trim();
+  const t2 = performance.now();
+  try {
+    const ip = await containerIp(id, 'calma-edge');
+    // What calma does after each start (runtime/neighbour.ts): the engine hands the address of
+    // the previous round's container out again, and with 1,000 containers a reused address can
+    // stay silent for 15-47 s while the host's neighbour entry for it lives (see the README).
+    await forgetNeighbour(ip);
+    await waitHealthy(ip, 8080, '/cgi-bin/up', 30_000, 10);
+    return { build: t1 - t0, run: t2 - t1, healthy: performance.now() - t0 };
+  } catch (e) {
+    process.stderr.write(`by hand ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
+    return { build: NaN, run: NaN, healthy: NaN };
+  } finally {
+    await cmd('docker', ['rm', '-f', id]);
+    await cmd('docker', ['rmi', `${name}:hand`]);
+  }
 }
 
 /**
@@ -264,7 +311,8 @@ runMain(
     const large = await measureAt(ctx, APPS, apps.at(-1)!);
 
     const row = (what: string, pick: (f: Figures) => number, show = secs): string[] => [what, show(pick(small)), show(pick(large)), `${(pick(large) / pick(small)).toFixed(2)}x`];
-    const med = (k: keyof Omit<Figures, 'idleRss' | 'deployNew'>) => (f: Figures): number => median(f[k]);
+    const med = (k: keyof Omit<Figures, 'idleRss' | 'deployNew' | 'byHand'>) => (f: Figures): number => median(f[k]);
+    const hand = (k: keyof HandRun) => (f: Figures): number => median(f.byHand.map((h) => h[k]).filter(Number.isFinite));
     const newApp = (f: Figures): number => median(f.deployNew.map((r) => r.ms));
     const phase = (re: RegExp) => (f: Figures): number => median(f.deployNew.map((r) => lineAt(r, re) ?? NaN));
     const ms = (n: number): string => `${n.toFixed(0)} ms`;
@@ -273,6 +321,9 @@ runMain(
       table([
         ['', 'with 1 app', `with ${APPS} apps`, 'ratio'],
         row(`calma deploy of a new app (app #2; app #${APPS + 1})`, newApp),
+        row('by hand, the engine alone: docker build (one label), run, first 200', hand('healthy')),
+        row('  of which docker build (cached but for its label step)', hand('build'), ms),
+        row('  of which docker run -d (create, start)', hand('run'), ms),
         row('calma apps remove of that app', med('remove')),
         row('redeploy of an existing app, same route (slot switch)', med('redeploy')),
         row('route change: an existing app gets one more domain', med('routeChange')),
@@ -285,7 +336,10 @@ runMain(
     process.stdout.write(
       table([
         ['', 'app #2', `app #${APPS + 1}`, 'ratio'],
-        row('built (cached), deploy starts (==> deploy)', phase(/^==> deploy:/), ms),
+        row('context sent, pipeline accepted (pipeline … running)', phase(/^pipeline \S+ \([^)]*\): running/), ms),
+        row('build starts (==> build)', phase(/^==> build:/), ms),
+        row('built (cached), tags it (==> tag)', phase(/^==> tag:/), ms),
+        row('deploy starts (==> deploy)', phase(/^==> deploy:/), ms),
         row('its container started', phase(/^started /), ms),
         row('healthy, edge routes its domain (nginx -t, reload)', phase(/^edge now routes/), ms),
         row('verified through the edge, command exits', newApp, ms),
