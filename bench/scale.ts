@@ -187,10 +187,10 @@ async function byHand(ctx: Ctx, name: string): Promise<HandRun> {
   const t0 = performance.now();
   await must('docker', ['build', '-q', '--label', label, '--target', 'production', '--build-arg', 'VERSION=v1', '-t', `${name}:hand`, dir], { env: { DOCKER_BUILDKIT: '0' }, timeoutMs: 120_000 });
   const t1 = performance.now();
-  const id = (await must('docker', ['run', '-d', '--name', name, '--label', label, '--network', 'calma-edge', '--dns', '127.0.0.1', `${name}:hand`])).trim();
-  const t2 = performance.now();
   try {
-    const ip = await containerIp(id, 'calma-edge');
+    await must('docker', ['run', '-d', '--name', name, '--label', label, '--network', 'calma-edge', '--dns', '127.0.0.1', `${name}:hand`]);
+    const t2 = performance.now();
+    const ip = await containerIp(name, 'calma-edge');
     // What calma does after each start (runtime/neighbour.ts): the engine hands the address of
     // the previous round's container out again, and with 1,000 containers a reused address can
     // stay silent for 15-47 s while the host's neighbour entry for it lives (see the README).
@@ -201,7 +201,7 @@ async function byHand(ctx: Ctx, name: string): Promise<HandRun> {
     process.stderr.write(`by hand ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
     return { build: NaN, run: NaN, healthy: NaN };
   } finally {
-    await cmd('docker', ['rm', '-f', id]);
+    await cmd('docker', ['rm', '-f', name]);
     await cmd('docker', ['rmi', `${name}:hand`]);
   }
 }
@@ -351,6 +351,8 @@ runMain(
       ]),
     );
     process.stdout.write(`\nfilling apps 2..${APPS}: ${secs(fillMs)}, ${FILL_CONCURRENCY} deploys at a time (each deploy: median ${secs(median(fillTimes))}, max ${secs(Math.max(...fillTimes))})\n`);
+    const handLeftOut = [small, large].map((f) => f.byHand.filter((h) => !Number.isFinite(h.healthy)).length);
+    if (handLeftOut.some((n) => n > 0)) process.stdout.write(`by-hand rounds left out (see stderr): ${handLeftOut[0]} with 1 app, ${handLeftOut[1]} with ${APPS}\n`);
     if (ctx.retried.length > 0) {
       const why = [...new Set(ctx.retried)].map((r) => `  ${ctx.retried.filter((x) => x === r).length}x ${r}\n`).join('');
       process.stdout.write(`deploys that failed and were tried again (the figures are the passing attempts'): ${ctx.retried.length}\n${why}`);
