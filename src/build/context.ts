@@ -17,7 +17,7 @@ export interface BuildContext {
   bytes: number;
 }
 
-export function readDockerignore(dir: string): string[] {
+function readDockerignore(dir: string): string[] {
   const file = join(dir, '.dockerignore');
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8').split(/\r?\n/);
@@ -71,19 +71,7 @@ export async function hashContext(ctx: BuildContext): Promise<string> {
   return h.digest('hex');
 }
 
-/**
- * A tar stream of exactly the collected files (parent directories are implied);
- * `replace` holds generated files, sent instead of (or beside) those on disk.
- */
-export function packContext(ctx: BuildContext, replace: Record<string, string> = {}): NodeJS.ReadableStream {
-  const generated = Object.entries(replace);
-  if (generated.length === 0) return pack(ctx.dir, { entries: ctx.files }) as unknown as NodeJS.ReadableStream;
-  return pack(ctx.dir, {
-    entries: ctx.files.filter((f) => !(f in replace)),
-    finalize: false,
-    finish: (tar) => {
-      for (const [name, text] of generated) tar.entry({ name, mode: 0o644 }, text);
-      tar.finalize();
-    },
-  }) as unknown as NodeJS.ReadableStream;
+/** A tar stream of exactly the collected files (parent directories are implied). */
+export function packContext(ctx: BuildContext): NodeJS.ReadableStream {
+  return pack(ctx.dir, { entries: ctx.files }) as unknown as NodeJS.ReadableStream;
 }

@@ -3,19 +3,15 @@
 import type Docker from 'dockerode';
 import { UserError, errorMessage } from '../errors.js';
 import { followEngineStream, streamError } from '../docker/progress-stream.js';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { type BuildContext, packContext, readDockerignore } from './context.js';
-import { labelStep, userDockerfileText } from './label-step.js';
+import { type BuildContext, packContext } from './context.js';
+import { labelImage, type StageLabels } from './label-image.js';
 import { type BuildEvent, BuildProgress } from './progress.js';
 
 export interface StageBuild {
   dockerfile: string;
   target: string | undefined;
-  /** The target's position among the Dockerfile's stages: its labels close it. */
-  stageIndex: number;
   args: Record<string, string>;
-  labels: Record<string, string>;
+  labels: StageLabels;
   signal?: AbortSignal;
 }
 
@@ -33,12 +29,10 @@ export async function buildStage(
   onEvent: (e: BuildEvent) => void,
 ): Promise<StageResult> {
   const progress = new BuildProgress();
-  const ignore = readDockerignore(ctx.dir);
-  const step = labelStep(readFileSync(join(ctx.dir, opts.dockerfile), 'utf8'), opts.stageIndex, opts.labels, ignore.length > 0 ? ignore.join('\n') : undefined);
   let messages;
   try {
-    const stream = await docker.buildImage(packContext(ctx, step.files), {
-      dockerfile: step.dockerfile,
+    const stream = await docker.buildImage(packContext(ctx), {
+      dockerfile: opts.dockerfile,
       ...(opts.target !== undefined ? { target: opts.target } : {}),
       buildargs: opts.args,
       rm: true,
@@ -48,12 +42,17 @@ export async function buildStage(
     messages = await followEngineStream(docker, stream, (m) => progress.push(m).forEach(onEvent));
   } catch (e) {
     if (opts.signal?.aborted) throw new UserError('build stopped: the pipeline was cancelled');
-    throw new UserError(`build failed: ${userDockerfileText(errorMessage(e), opts.dockerfile)}`);
+    throw new UserError(`build failed: ${errorMessage(e)}`);
   }
   const failure = streamError(messages);
-  if (failure !== undefined) throw stepFailure(progress, userDockerfileText(failure, opts.dockerfile));
+  if (failure !== undefined) throw stepFailure(progress, failure);
   if (!progress.imageId) throw new UserError('build failed: the engine reported no image');
-  return { imageId: progress.imageId, progress };
+  if (opts.signal?.aborted) throw new UserError('build stopped: the pipeline was cancelled');
+  try {
+    return { imageId: await labelImage(docker, progress.imageId, opts.labels), progress };
+  } catch (e) {
+    throw new UserError(`build failed: labelling the image: ${errorMessage(e)}`);
+  }
 }
 
 function stepFailure(progress: BuildProgress, failure: string): UserError {

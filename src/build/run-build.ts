@@ -10,6 +10,7 @@ import { buildNumbersSeeded, lastBuildNumber, nextBuildNumber, seedBuildNumbers 
 import { collectContext, hashContext } from './context.js';
 import { readDockerfile, resolveTarget, type Stage } from './dockerfile.js';
 import { buildStage } from './engine-build.js';
+import type { StageLabels } from './label-image.js';
 import { readGitInfo, type GitInfo } from './git.js';
 import type { BuildEvent } from './progress.js';
 import { checkRegistry, pushTags, resolveRegistry, type RegistrySettings } from './registry.js';
@@ -92,7 +93,7 @@ export async function runBuild(appDir: string, cfg: BuildSettings, deps: BuildDe
     buildStage(
       docker,
       ctx,
-      { dockerfile: cfg.build.dockerfile, target: target.name, stageIndex: target.index, args: cfg.build.args, labels: stageLabels(labels, role), ...(deps.signal ? { signal: deps.signal } : {}) },
+      { dockerfile: cfg.build.dockerfile, target: target.name, args: cfg.build.args, labels: stageLabels(labels, role), ...(deps.signal ? { signal: deps.signal } : {}) },
       (e) => observer.event(e),
     );
 
@@ -141,9 +142,8 @@ export async function runBuild(appDir: string, cfg: BuildSettings, deps: BuildDe
   };
 }
 
-/** The id of `ref` when calma built it with this build key (tags are applied only after the tests passed). */
 /** The shipped image carries them all, the test stage only what finds it again. */
-function stageLabels(labels: Record<string, string>, role: string): Record<string, string> {
+function stageLabels(labels: Record<string, string>, role: string): StageLabels {
   return role === 'test' ? { 'calma.app': labels['calma.app']!, 'calma.role': role } : { ...labels, 'calma.role': role };
 }
 
@@ -172,6 +172,7 @@ async function nextBuild(docker: Docker, db: Db, app: string): Promise<number> {
   return nextBuildNumber(db, app, highestBuildNumber(existing.flatMap((i) => (i.RepoTags ?? []).map((t) => t.split(':').pop() ?? ''))));
 }
 
+/** The id of `ref` when calma built it with this build key (tags are applied only after the tests passed). */
 async function builtImage(docker: Docker, ref: string, buildKey: string): Promise<string | undefined> {
   const info = await docker
     .getImage(ref)

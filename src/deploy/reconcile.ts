@@ -3,6 +3,7 @@
 // was already switched to and verified, and undone otherwise; then every
 // environment's route is rewritten from the containers that really answer.
 import type Docker from 'dockerode';
+import { LABEL_ROLE } from '../build/label-image.js';
 import { listAllReleases, type EngineRelease } from '../runtime/releases.js';
 import { AddressBook } from '../state/addresses.js';
 import type { Db } from '../state/db.js';
@@ -69,11 +70,12 @@ async function settleInterrupted(deps: ReconcileDeps, d: { id: string; app: stri
   deps.log('interrupted deployment undone', { deployment: d.id, app: d.app, env: d.env, removed: containers.length });
 }
 
-/** Test runs and release commands are one-off containers; a killed daemon may have left some. */
+/** Test runs, release commands and label commits are one-off containers; a killed daemon may have left some. */
 async function removeOneOffs(docker: Docker): Promise<void> {
-  for (const role of ['test', 'release']) {
+  for (const role of ['test', 'release', LABEL_ROLE]) {
     const left = await docker.listContainers({ all: true, filters: { label: [`calma.role=${role}`] } });
-    for (const c of left) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    // `v` drops the anonymous volumes an image VOLUME gave them; named volumes stay.
+    for (const c of left) await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
   }
 }
 
