@@ -59,6 +59,28 @@ function answers(last: Map<string, string>): string[] {
   return [...last].map(([name, a]) => `  ${name}: last answer: ${a}`);
 }
 
+/**
+ * A probe given a few chances, for a container that was serving and is only being
+ * checked again (the daemon's start-up): one lost answer must not take a healthy
+ * release out of the edge until its next deployment. With a thousand containers, a
+ * start-up probe once met EHOSTUNREACH (the host's neighbour entry for the address
+ * had failed) and the next start-up's probe was answered; `beforeRetry` is where the
+ * caller clears such state. Returns the first 2xx, else the last answer.
+ */
+export async function probeSettled(
+  probe: () => Promise<ProbeResult>,
+  o: { attempts: number; pauseMs: number; beforeRetry?: () => Promise<unknown>; sleep?: (ms: number) => Promise<void> },
+): Promise<ProbeResult> {
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  let result = await probe();
+  for (let attempt = 1; !result.ok && attempt < o.attempts; attempt++) {
+    await o.beforeRetry?.();
+    await sleep(o.pauseMs);
+    result = await probe();
+  }
+  return result;
+}
+
 /** A real HTTP probe: 2xx is healthy; anything else, a timeout or a refused connection is the answer shown. */
 export function httpProbe(target: HealthTarget, path: string, timeoutMs: number): Promise<ProbeResult> {
   return new Promise((resolve) => {

@@ -4,13 +4,14 @@
 // environment's route is rewritten from the containers that really answer.
 import type Docker from 'dockerode';
 import { LABEL_ROLE } from '../build/label-image.js';
+import { forgetNeighbour } from '../runtime/neighbour.js';
 import { listAllReleases, type EngineRelease } from '../runtime/releases.js';
 import { AddressBook } from '../state/addresses.js';
 import type { Db } from '../state/db.js';
 import { releaseConfig } from '../state/history.js';
 import type { Journal } from '../state/journal.js';
 import type { EdgePort } from './execute.js';
-import { httpProbe } from './health.js';
+import { httpProbe, probeSettled } from './health.js';
 import { liveRelease } from './plan.js';
 
 export interface ReconcileDeps {
@@ -35,6 +36,9 @@ export async function reconcile(deps: ReconcileDeps): Promise<void> {
 }
 
 const RECONCILE_CONCURRENCY = 8;
+/** A container that was serving gets this many probes, this far apart, before it is left out of the edge (see probeSettled). */
+const START_PROBE_ATTEMPTS = 3;
+const START_PROBE_PAUSE_MS = 500;
 
 async function settleInterrupted(deps: ReconcileDeps, d: { id: string; app: string; env: string; kind: string }): Promise<void> {
   const steps = deps.journal.steps(d.id);
@@ -88,9 +92,13 @@ async function rewriteRoute(deps: ReconcileDeps, app: string, env: string, relea
     // Running as of the one container list read for all environments: a thousand apps need no inspect each.
     const ip = serving.addresses[i];
     if (!serving.runningNow[i] || !ip) continue;
-    const probe = await httpProbe({ name, host: ip, port: serving.port }, config.web.healthcheck.path, config.web.healthcheck.timeout);
+    const probe = await probeSettled(() => httpProbe({ name, host: ip, port: serving.port }, config.web.healthcheck.path, config.web.healthcheck.timeout), {
+      attempts: START_PROBE_ATTEMPTS,
+      pauseMs: START_PROBE_PAUSE_MS,
+      beforeRetry: () => forgetNeighbour(ip),
+    });
     if (probe.ok) upstreams.push({ host: ip, port: serving.port });
-    else deps.log('container not healthy at start, left out of the edge', { container: name, answer: probe.answer });
+    else deps.log('container not healthy at start, left out of the edge', { container: name, answer: probe.answer, attempts: START_PROBE_ATTEMPTS });
   }
   // The other slot as the last deployment left it, so the file comes out as it was written then.
   const other = releases.find((r) => r.slot !== serving.slot);

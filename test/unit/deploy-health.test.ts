@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { waitHealthy, type HealthDeps, type ProbeResult } from '../../src/deploy/health.js';
+import { probeSettled, waitHealthy, type HealthDeps, type ProbeResult } from '../../src/deploy/health.js';
 import { UserError } from '../../src/errors.js';
 
 /** A fake clock and scripted probe answers per container. */
@@ -47,4 +47,35 @@ test('a container that exits fails the gate at once', async () => {
   const d = deps({ g1: [{ ok: false, answer: 'ECONNREFUSED' }], g2: [{ ok: false, answer: 'ECONNREFUSED' }] }, { g1: 2000 });
   await assert.rejects(waitHealthy(targets, settings, d), /container g1 exited with code 1 before it became healthy/);
   assert.ok(d.now() < settings.deadlineMs);
+});
+
+/** probeSettled with scripted answers, counting what it did between them. */
+function settle(answers: ProbeResult[], attempts = 3) {
+  const did: string[] = [];
+  const run = probeSettled(
+    async () => {
+      did.push('probe');
+      return answers.shift()!;
+    },
+    { attempts, pauseMs: 500, beforeRetry: async () => void did.push('forget'), sleep: async (ms) => void did.push(`sleep ${ms}`) },
+  );
+  return { run, did };
+}
+
+test('probeSettled: a first 2xx is taken at once', async () => {
+  const s = settle([{ ok: true, status: 200 }]);
+  assert.deepEqual(await s.run, { ok: true, status: 200 });
+  assert.deepEqual(s.did, ['probe']);
+});
+
+test('probeSettled: a lost answer is tried again after beforeRetry and a pause', async () => {
+  const s = settle([{ ok: false, answer: 'EHOSTUNREACH' }, { ok: true, status: 204 }]);
+  assert.deepEqual(await s.run, { ok: true, status: 204 });
+  assert.deepEqual(s.did, ['probe', 'forget', 'sleep 500', 'probe']);
+});
+
+test('probeSettled: after every attempt failed, the last answer', async () => {
+  const s = settle([{ ok: false, answer: 'EHOSTUNREACH' }, { ok: false, answer: 'HTTP 502' }, { ok: false, answer: 'HTTP 503' }, { ok: true, status: 200 }]);
+  assert.deepEqual(await s.run, { ok: false, answer: 'HTTP 503' });
+  assert.deepEqual(s.did, ['probe', 'forget', 'sleep 500', 'probe', 'forget', 'sleep 500', 'probe']);
 });
