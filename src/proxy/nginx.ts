@@ -93,6 +93,14 @@ export function workerPids(masterPid: number): number[] {
   return text.split(/\s+/).filter((s) => s !== '').map(Number);
 }
 
+/**
+ * The workers that serve: after a reload the old ones linger while they finish their requests
+ * ("shutting down"), so comparing all children would see a reload end rather than start.
+ */
+export function servingWorkerPids(masterPid: number): number[] {
+  return workerPids(masterPid).filter((p) => !isShuttingDown(p));
+}
+
 async function waitUntil(check: () => boolean, timeoutMs: number, stepMs = 20): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

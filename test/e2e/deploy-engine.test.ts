@@ -9,7 +9,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { deployRelease, type ReleaseInput } from '../../src/deploy/deploy-release.js';
 import { listReleases } from '../../src/runtime/releases.js';
 import { readIfExists } from '../../src/proxy/files.js';
-import { runningMasterPid, workerPids } from '../../src/proxy/nginx.js';
+import { runningMasterPid, servingWorkerPids } from '../../src/proxy/nginx.js';
 import { uniqueApp } from '../support/app-dir.js';
 import { docker } from '../support/engine.js';
 import { buildWebImage, getVia, removeApp, startTestEdge, type TestEdge } from '../support/deploy-env.js';
@@ -36,7 +36,7 @@ describe('deploy engine', () => {
   });
   const deploy = (i: ReleaseInput) => deployRelease(i, { docker, edge: te.port, journal: te.journal, addresses: te.addresses, log: (l) => logs.push(l), dns: ['127.0.0.1'] });
 
-  const nginxWorkers = () => workerPids(runningMasterPid(te.edge.settings)!).sort();
+  const nginxWorkers = () => servingWorkerPids(runningMasterPid(te.edge.settings)!).sort();
 
   before(async () => {
     await buildWebImage(`${app}:v1`, 'v1');

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Edge } from '../../src/proxy/edge.js';
 import { replaceEnvFile } from '../../src/proxy/apply.js';
-import { runningMasterPid, isNginxRunning, workerPids } from '../../src/proxy/nginx.js';
+import { runningMasterPid, isNginxRunning, servingWorkerPids } from '../../src/proxy/nginx.js';
 import { envFileName, upstreamName } from '../../src/proxy/render.js';
 import { edgePaths } from '../../src/proxy/paths.js';
 import { UserError } from '../../src/errors.js';
@@ -189,16 +189,16 @@ describe('the edge with a real nginx', () => {
   test('a batch of route changes is checked file by file and reloaded once, at its end', async () => {
     const master = runningMasterPid(settings);
     assert.ok(master);
-    const workers = new Set(workerPids(master));
+    const workers = new Set(servingWorkerPids(master));
     await edge.batch(async () => {
       await edge.apply(route('batch-one', ['batch-one.test'], [blog]));
       await edge.apply(route('batch-two', ['batch-two.test'], [shopA]));
       // A file nginx refuses is still refused (and put back) inside a batch.
       await assert.rejects(replaceEnvFile(settings, envFileName('batch-bad', 'production'), 'server { no_such_directive on; }\n'), UserError);
-      assert.deepEqual(new Set(workerPids(master)), workers, 'no reload yet');
+      assert.deepEqual(new Set(servingWorkerPids(master)), workers, 'no reload yet');
       assert.equal((await get('batch-one.test')).status, 404);
     });
-    assert.notDeepEqual(new Set(workerPids(master)), workers, 'reloaded at the end');
+    assert.notDeepEqual(new Set(servingWorkerPids(master)), workers, 'reloaded at the end');
     assert.equal((await get('batch-one.test')).body, 'blog');
     assert.equal((await get('batch-two.test')).status, 200);
     assert.equal(existsSync(join(edgePaths(settings).envs, envFileName('batch-bad', 'production'))), false);
