@@ -177,9 +177,10 @@ interface HandRun {
 /**
  * A new app the way one would do it with the engine alone, beside calma's deploy: a cached
  * `docker build` of the same fixture with one label of its own (`--label` adds one LABEL step;
- * calma commits its labels onto the built stage instead, build/label-image.ts), `docker run` on calma-edge (an engine-chosen address from its dynamic range,
- * which calma's fixed addresses never use), polled until its health path answers 200. What
- * grows here with the number of containers is the engine's, not calma's.
+ * calma commits its labels onto the built stage instead, build/label-image.ts), `docker run`
+ * on calma-edge (an engine-chosen address from its dynamic range, which calma's fixed
+ * addresses never use), polled until its health path answers 200. What grows here with the
+ * number of containers is the engine's, not calma's.
  */
 async function byHand(ctx: Ctx, name: string): Promise<HandRun> {
   const dir = webAppDir(ctx.parent, name, appYml(name));

@@ -2,6 +2,7 @@
 // before traffic moves. A container that exits fails at once (no point waiting
 // for the deadline), and the failure carries each container's last answers.
 import { request } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
 import { request as httpsRequest } from 'node:https';
 import { UserError } from '../errors.js';
 import { formatMs } from '../build/format.js';
@@ -71,7 +72,7 @@ export async function probeSettled(
   probe: () => Promise<ProbeResult>,
   o: { attempts: number; pauseMs: number; beforeRetry?: () => Promise<unknown>; sleep?: (ms: number) => Promise<void> },
 ): Promise<ProbeResult> {
-  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = o.sleep ?? ((ms: number) => delay(ms));
   let result = await probe();
   for (let attempt = 1; !result.ok && attempt < o.attempts; attempt++) {
     await o.beforeRetry?.();

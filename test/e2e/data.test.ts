@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pack } from 'tar-fs';
 import { appFromFixture, commitAll, fixturesDir, uniqueApp, type AppDir } from '../support/app-dir.js';
 import { calma } from '../support/cli.js';
-import { docker } from '../support/engine.js';
+import { docker, execIn } from '../support/engine.js';
 import { getVia, removeApp } from '../support/deploy-env.js';
 import { followEngineStream, streamError } from '../../src/docker/progress-stream.js';
 import { tempHome } from '../support/server-helpers.js';
@@ -134,7 +134,7 @@ describe('services, backups and restore', () => {
 
   test('a redeploy takes a backup first: the manifest checksums verify, the service keeps running untouched', async () => {
     const svc = (await docker.listContainers({ filters: { label: [`calma.app=${app}`, 'calma.role=service'] } }))[0]!;
-    await docker.getContainer((await docker.listContainers({ filters: { label: [`calma.app=${app}`, 'calma.role=web'] } }))[0]!.Id).exec({ Cmd: ['sh', '-c', 'echo kept > /www/data/note.txt'] }).then((e) => e.start({}));
+    await execIn((await docker.listContainers({ filters: { label: [`calma.app=${app}`, 'calma.role=web'] } }))[0]!.Id, ['sh', '-c', 'echo kept > /www/data/note.txt']);
     await new Promise((r) => setTimeout(r, 300));
     const r = await deploy('v2');
     assert.equal(r.code, 0, r.stderr);

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { appFromFixture, commitAll, repoRoot, uniqueApp, type AppDir } from '../support/app-dir.js';
 import { calma } from '../support/cli.js';
-import { docker } from '../support/engine.js';
+import { docker, execIn } from '../support/engine.js';
 import { getVia, removeApp } from '../support/deploy-env.js';
 import { freePort, tempHome } from '../support/server-helpers.js';
 import { startAppDaemon, startCliServer, type RunningServer } from '../support/server-cli.js';
@@ -50,8 +50,7 @@ describe('calma deploy through the daemon', () => {
 
   test('a redeploy switches to the new release; a named volume keeps its content', async () => {
     const web = (await docker.listContainers({ filters: { label: [`calma.app=${app}`, 'calma.role=web'] } }))[0]!;
-    const exec = await docker.getContainer(web.Id).exec({ Cmd: ['sh', '-c', 'echo kept > /www/data/note.txt'], AttachStdout: true });
-    await new Promise<void>((resolve, reject) => exec.start({}, (err, stream) => (err ? reject(err) : stream!.on('end', () => resolve()).resume())));
+    await execIn(web.Id, ['sh', '-c', 'echo kept > /www/data/note.txt']);
     const r = await deployVersion('v2');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(await body(), 'v2\n');

@@ -10,7 +10,7 @@ import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { appFromFixture, commitAll, uniqueApp, type AppDir } from '../support/app-dir.js';
 import { calma } from '../support/cli.js';
-import { docker } from '../support/engine.js';
+import { docker, execIn } from '../support/engine.js';
 import { getVia, removeApp } from '../support/deploy-env.js';
 import { freePort, tempHome } from '../support/server-helpers.js';
 import { gitPush, removeAppVolumes } from '../support/git-remote.js';
@@ -135,8 +135,7 @@ describe('previews and commit statuses', () => {
 
   test("a preview starts from a copy of production's data, in volumes of its own", async () => {
     const [web] = await docker.listContainers({ filters: { label: [`calma.app=${app}`, 'calma.env=production', 'calma.role=web'] } });
-    const exec = await docker.getContainer(web!.Id).exec({ Cmd: ['sh', '-c', 'echo production-note > /www/data/note.txt'], AttachStdout: true });
-    await new Promise<void>((resolve, reject) => exec.start({}, (err, stream) => (err ? reject(err) : stream!.on('end', () => resolve()).resume())));
+    await execIn(web!.Id, ['sh', '-c', 'echo production-note > /www/data/note.txt']);
     const backup = await calma(['backup', app], { env });
     assert.equal(backup.code, 0, backup.stderr);
     dir.git('checkout', '-q', '-b', 'feature/a');

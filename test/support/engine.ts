@@ -22,22 +22,34 @@ export async function removeAppImages(app: string): Promise<void> {
   for (const img of images) await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
 }
 
+/** A container's multiplexed output (stdout and stderr together), once the stream ends. */
+async function collect(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  const { PassThrough } = await import('node:stream');
+  const out = new PassThrough();
+  out.on('data', (c: Buffer) => chunks.push(c));
+  const ended = new Promise((r) => stream.on('end', r));
+  docker.modem.demuxStream(stream, out, out);
+  await ended;
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** Runs a command in a fresh container of the image and returns its output. */
 export async function runInImage(image: string, cmd: string[]): Promise<string> {
   const container = await docker.createContainer({ Image: image, Cmd: cmd, HostConfig: { NetworkMode: 'none' } });
   try {
     const stream = await container.attach({ stream: true, stdout: true, stderr: true });
-    const chunks: Buffer[] = [];
-    const { PassThrough } = await import('node:stream');
-    const out = new PassThrough();
-    out.on('data', (c: Buffer) => chunks.push(c));
-    container.modem.demuxStream(stream, out, out);
-    const ended = new Promise((r) => stream.on('end', r));
+    const output = collect(stream);
     await container.start();
     await container.wait();
-    await ended;
-    return Buffer.concat(chunks).toString('utf8');
+    return await output;
   } finally {
     await container.remove({ force: true });
   }
+}
+
+/** Runs a command in a running container (`docker exec`) and returns its output once it ends. */
+export async function execIn(containerId: string, cmd: string[]): Promise<string> {
+  const exec = await docker.getContainer(containerId).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  return collect(await exec.start({ hijack: true, stdin: false }));
 }
