@@ -4,14 +4,17 @@
 // environment's file. The files are rendered by calma's own renderer (two
 // upstream slots, as after a first deployment) into a private prefix, and
 // timed with `nginx -t` (best of 5): with 1 environment and with EDGE_ENVS
-// (default 1,000), side by side with the same files under the upstream names
-// calma used before (`calma_<app>__<env>__<slot>`, which nginx compares byte
-// by byte against every earlier one). No engine, no network.
+// (default 1,000), side by side with the same environments as calma rendered
+// them before: the proxy settings repeated in every environment's location
+// and the upstream names' hash always 8 digits long, and before that, names
+// that all began `calma_` (nginx compares an upstream's name byte by byte with
+// every earlier one of the same length). No engine, no network.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NGINX_BINARY } from '../src/proxy/nginx.js';
 import { edgePaths, nginxBaseArgs } from '../src/proxy/paths.js';
-import { envFileName, renderEnvironmentConfig, renderMainConfig, upstreamName } from '../src/proxy/render.js';
+import { PROXY_DEFAULTS, envFileName, renderEnvironmentConfig, renderMainConfig, upstreamName } from '../src/proxy/render.js';
+import { createHash } from 'node:crypto';
 import type { EdgeSettings } from '../src/proxy/routes.js';
 import { must, runMain, table, tempDir } from './lib/run.js';
 
@@ -32,15 +35,34 @@ function renderEdge(n: number): EdgeSettings {
   return settings;
 }
 
-/** The same files with the upstream names calma rendered before they began with a hash. */
-function withPlainNames(settings: EdgeSettings): void {
+/** Rewrites every environment's file: each upstream name as `rename` makes it from the current one. */
+function renameUpstreams(settings: EdgeSettings, rename: (app: string, env: string, slot: 'a' | 'b') => string): void {
   const { envs } = edgePaths(settings);
   for (const f of readdirSync(envs)) {
     const [app, env] = f.replace(/\.conf$/, '').split('--') as [string, string];
     let text = readFileSync(join(envs, f), 'utf8');
-    for (const slot of ['a', 'b'] as const) text = text.split(upstreamName(app, env, slot)).join(`calma_${app}__${env}__${slot}`);
+    for (const slot of ['a', 'b'] as const) text = text.split(upstreamName(app, env, slot)).join(rename(app, env, slot));
     writeFileSync(join(envs, f), text);
   }
+}
+
+/**
+ * The layout calma rendered before: the proxy settings in each environment's `location /`
+ * (after its last proxy_pass) instead of once in the http block, and a hash of 8 digits.
+ */
+function withPreviousLayout(settings: EdgeSettings): void {
+  const p = edgePaths(settings);
+  const main = readFileSync(p.conf, 'utf8');
+  if (!main.includes(PROXY_DEFAULTS)) throw new Error('the main configuration has no proxy settings block to move');
+  writeFileSync(p.conf, main.replace(PROXY_DEFAULTS, ''));
+  const inLocation = PROXY_DEFAULTS.replace(/^ {4}/gm, '        ');
+  for (const f of readdirSync(p.envs)) {
+    const text = readFileSync(join(p.envs, f), 'utf8');
+    const last = text.lastIndexOf('        proxy_pass http://');
+    const end = text.indexOf('\n', last) + 1;
+    writeFileSync(join(p.envs, f), text.slice(0, end) + inLocation + text.slice(end));
+  }
+  renameUpstreams(settings, (app, env, slot) => `u${createHash('sha256').update(`${app}\0${env}`).digest('hex').slice(0, 8)}_${app}__${env}__${slot}`);
 }
 
 async function loadMs(settings: EdgeSettings): Promise<number> {
@@ -54,19 +76,17 @@ async function loadMs(settings: EdgeSettings): Promise<number> {
 }
 
 runMain('edge-load', async () => {
-  const one = await loadMs(renderEdge(1));
-  const many = renderEdge(ENVS);
-  const hashed = await loadMs(many);
-  withPlainNames(many);
-  const plain = await loadMs(many);
   const ms = (x: number): string => `${x.toFixed(0)} ms`;
+  const one = renderEdge(1);
+  const many = renderEdge(ENVS);
+  const rows: [string, number, number][] = [['as calma renders them (settings once, names u<hash of 8-23 digits>_…)', await loadMs(one), await loadMs(many)]];
+  withPreviousLayout(one);
+  withPreviousLayout(many);
+  rows.push(['the previous layout (settings in every location, hash of 8 digits)', await loadMs(one), await loadMs(many)]);
+  for (const s of [one, many]) renameUpstreams(s, (app, env, slot) => `calma_${app}__${env}__${slot}`);
+  rows.push(['that layout with the first names (calma_<app>__<env>__<slot>)', await loadMs(one), await loadMs(many)]);
   process.stdout.write(`\nedge-load: nginx -t of calma's edge configuration, best of ${TRIES}\n\n`);
-  process.stdout.write(
-    table([
-      ['', '1 environment', `${ENVS} environments`, 'ratio'],
-      ['upstream names as calma renders them (u<hash>_…)', ms(one), ms(hashed), `${(hashed / one).toFixed(1)}x`],
-      ['the former names (calma_<app>__<env>__<slot>)', ms(one), ms(plain), `${(plain / one).toFixed(1)}x`],
-    ]),
-  );
-  process.stdout.write(`\nSUMMARY nginx loads ${ENVS} environments in ${ms(hashed)} (${ms(plain)} with the former upstream names: ${(plain / hashed).toFixed(1)}x longer); 1 environment ${ms(one)}\n`);
+  process.stdout.write(table([['', '1 environment', `${ENVS} environments`, 'ratio'], ...rows.map(([what, a, b]) => [what, ms(a), ms(b), `${(b / a).toFixed(1)}x`])]));
+  const [now, previous, first] = rows.map((r) => r[2]) as [number, number, number];
+  process.stdout.write(`\nSUMMARY nginx loads ${ENVS} environments in ${ms(now)} (the previous layout ${ms(previous)}: ${(previous / now).toFixed(2)}x; the first names ${ms(first)}: ${(first / now).toFixed(2)}x); 1 environment ${ms(rows[0]![1])}\n`);
 });

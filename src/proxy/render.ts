@@ -20,16 +20,21 @@ export function envFileName(app: string, env: string): string {
 }
 
 /**
- * `u` and 8 hex digits of a hash of the environment, then its names. nginx finds
- * an upstream by comparing its name with every one defined before it, byte by
- * byte when the lengths match: names that all began `calma_` made a thousand
+ * `u` and 8 to 23 hex digits of a hash of the environment, then its names. nginx
+ * finds an upstream by comparing its name with every one defined before it, byte
+ * by byte when the lengths match: names that all began `calma_` made a thousand
  * apps' configuration take a second to load; differing from the second byte on,
- * a third of that.
+ * a third of that. Apps named alike have names of one length, so the hash's own
+ * length varies too (its ninth digit says how many more follow): lengths then
+ * match for one pair in sixteen, which took another third off nginx's load of a
+ * thousand environments (497 to 252 million instructions with the proxy settings
+ * moved to the http block).
  */
 export function upstreamName(app: string, env: string, slot: 'a' | 'b'): string {
-  const hash = createHash('sha256').update(`${app}\0${env}`).digest('hex').slice(0, 8);
+  const hash = createHash('sha256').update(`${app}\0${env}`).digest('hex');
+  const digits = 8 + parseInt(hash[8]!, 16);
   // `_` is allowed in neither name, so `__` cannot be ambiguous.
-  return `u${hash}_${app}__${env}__${slot}`;
+  return `u${hash.slice(0, digits)}_${app}__${env}__${slot}`;
 }
 
 /** The file whose presence makes slot b live (its absence, slot a). */
@@ -144,6 +149,9 @@ ${settings.probeToken ? `        "${settings.probeToken}" $upstream_addr;\n` : '
         ssl_reject_handshake on;
     }
 
+    # How every environment's location proxies, set once here and inherited: an
+    # environment setting its own would cost nginx a headers hash per environment.
+${PROXY_DEFAULTS}
     include ${include ?? `${p.envs}/*.conf`};
 }
 `;
@@ -169,27 +177,36 @@ function upstreamBlock(name: string, upstreams: Upstream[]): string {
   return `upstream ${name} {\n${servers}    keepalive ${UPSTREAM_KEEPALIVE};\n}\n\n`;
 }
 
-const PROXY_LOCATION = `        proxy_http_version 1.1;
-        proxy_set_header Host $host;
-        proxy_set_header Upgrade $http_upgrade;
-        proxy_set_header Connection $connection_upgrade;
-        # The edge is the first hop: the client's own X-Forwarded-For is not trusted.
-        # Only these: the app parses every header on every request. X-Real-IP would
-        # repeat X-Forwarded-For; X-Forwarded-Port is the edge's 80 or 443, which
-        # X-Forwarded-Proto already says.
-        proxy_set_header X-Forwarded-For $remote_addr;
-        proxy_set_header X-Forwarded-Proto $scheme;
-        proxy_set_header X-Forwarded-Host $host;
-        proxy_set_header X-Request-Id $calma_request_id;
-        add_header X-Request-Id $calma_request_id always;
+/**
+ * How every environment's `location /` proxies, set once in the http block: a location
+ * that sets none of these inherits them as they are, where one setting its own
+ * proxy_set_header would make nginx build and keep a headers hash per environment
+ * (a thousand apps' configuration loaded 23 % slower and each worker held 10 % more).
+ */
+export const PROXY_DEFAULTS = `    proxy_http_version 1.1;
+    proxy_set_header Host $host;
+    proxy_set_header Upgrade $http_upgrade;
+    proxy_set_header Connection $connection_upgrade;
+    # The edge is the first hop: the client's own X-Forwarded-For is not trusted.
+    # Only these: the app parses every header on every request. X-Real-IP would
+    # repeat X-Forwarded-For; X-Forwarded-Port is the edge's 80 or 443, which
+    # X-Forwarded-Proto already says.
+    proxy_set_header X-Forwarded-For $remote_addr;
+    proxy_set_header X-Forwarded-Proto $scheme;
+    proxy_set_header X-Forwarded-Host $host;
+    proxy_set_header X-Request-Id $calma_request_id;
+    proxy_connect_timeout 5s;
+    proxy_send_timeout 60s;
+    proxy_read_timeout 60s;
+    # A replica that is going away is skipped, not shown to the client
+    # (non-idempotent requests are never replayed by nginx).
+    proxy_next_upstream error timeout;
+    proxy_next_upstream_tries 3;
+`;
+
+/** In the location itself: a location with an add_header of its own (HSTS) inherits none from above. */
+const PROXY_LOCATION = `        add_header X-Request-Id $calma_request_id always;
         add_header X-Calma-Upstream $calma_probe_upstream always;
-        proxy_connect_timeout 5s;
-        proxy_send_timeout 60s;
-        proxy_read_timeout 60s;
-        # A replica that is going away is skipped, not shown to the client
-        # (non-idempotent requests are never replayed by nginx).
-        proxy_next_upstream error timeout;
-        proxy_next_upstream_tries 3;
 `;
 
 /** HTTP-01 challenges are answered from files calma writes, before any redirect to HTTPS. */

@@ -114,6 +114,28 @@ http {
         ssl_reject_handshake on;
     }
 
+    # How every environment's location proxies, set once here and inherited: an
+    # environment setting its own would cost nginx a headers hash per environment.
+    proxy_http_version 1.1;
+    proxy_set_header Host $host;
+    proxy_set_header Upgrade $http_upgrade;
+    proxy_set_header Connection $connection_upgrade;
+    # The edge is the first hop: the client's own X-Forwarded-For is not trusted.
+    # Only these: the app parses every header on every request. X-Real-IP would
+    # repeat X-Forwarded-For; X-Forwarded-Port is the edge's 80 or 443, which
+    # X-Forwarded-Proto already says.
+    proxy_set_header X-Forwarded-For $remote_addr;
+    proxy_set_header X-Forwarded-Proto $scheme;
+    proxy_set_header X-Forwarded-Host $host;
+    proxy_set_header X-Request-Id $calma_request_id;
+    proxy_connect_timeout 5s;
+    proxy_send_timeout 60s;
+    proxy_read_timeout 60s;
+    # A replica that is going away is skipped, not shown to the client
+    # (non-idempotent requests are never replayed by nginx).
+    proxy_next_upstream error timeout;
+    proxy_next_upstream_tries 3;
+
     include /srv/calma/edge/envs/*.conf;
 }
 `,
@@ -157,27 +179,8 @@ server {
 
     location / {
         proxy_pass http://${upstreamName('shop', 'production', 'a')};
-        proxy_http_version 1.1;
-        proxy_set_header Host $host;
-        proxy_set_header Upgrade $http_upgrade;
-        proxy_set_header Connection $connection_upgrade;
-        # The edge is the first hop: the client's own X-Forwarded-For is not trusted.
-        # Only these: the app parses every header on every request. X-Real-IP would
-        # repeat X-Forwarded-For; X-Forwarded-Port is the edge's 80 or 443, which
-        # X-Forwarded-Proto already says.
-        proxy_set_header X-Forwarded-For $remote_addr;
-        proxy_set_header X-Forwarded-Proto $scheme;
-        proxy_set_header X-Forwarded-Host $host;
-        proxy_set_header X-Request-Id $calma_request_id;
         add_header X-Request-Id $calma_request_id always;
         add_header X-Calma-Upstream $calma_probe_upstream always;
-        proxy_connect_timeout 5s;
-        proxy_send_timeout 60s;
-        proxy_read_timeout 60s;
-        # A replica that is going away is skipped, not shown to the client
-        # (non-idempotent requests are never replayed by nginx).
-        proxy_next_upstream error timeout;
-        proxy_next_upstream_tries 3;
     }
 }
 `,
@@ -227,10 +230,14 @@ test('IPv6 addresses are bracketed; an environment without domains renders no se
 
 test('file and upstream names', () => {
   assert.equal(envFileName('shop', 'preview-login'), 'shop--preview-login.conf');
-  assert.match(upstreamName('shop', 'preview-login', 'b'), /^u[0-9a-f]{8}_shop__preview-login__b$/);
+  assert.match(upstreamName('shop', 'preview-login', 'b'), /^u[0-9a-f]{8,23}_shop__preview-login__b$/);
   // the hash is the environment's: both slots share it, other environments differ from the second byte on (mostly)
-  assert.equal(upstreamName('shop', 'preview-login', 'a').slice(0, 9), upstreamName('shop', 'preview-login', 'b').slice(0, 9));
+  const hashOf = (name: string): string => name.slice(0, name.indexOf('_'));
+  assert.equal(hashOf(upstreamName('shop', 'preview-login', 'a')), hashOf(upstreamName('shop', 'preview-login', 'b')));
   assert.notEqual(upstreamName('shop', 'production', 'a').slice(0, 9), upstreamName('shop', 'preview-login', 'a').slice(0, 9));
+  // Apps named alike (same length) get names of many lengths: nginx compares two names byte by byte only when their lengths match.
+  const lengths = new Set(Array.from({ length: 100 }, (_, i) => upstreamName(`app-${100 + i}`, 'production', 'a').length));
+  assert.ok(lengths.size >= 12, `${lengths.size} lengths among 100 names`);
   assert.equal(liveMarkerName('shop', 'preview-login'), 'shop--preview-login.b');
 });
 
@@ -241,8 +248,8 @@ test('two slots: both upstream blocks, and a per-request marker check picks the 
   const liveB = renderEnvironmentConfig({ ...shop, upstreams: b, slot: 'b', standby: a }, settings);
   // The file does not say which slot is live: switching leaves it byte-identical (no reload).
   assert.equal(liveB, liveA);
-  assert.match(liveA, /^upstream u[0-9a-f]{8}_shop__production__a \{\n    server 10\.210\.128\.1:3000 max_fails=1 fail_timeout=5s;\n    keepalive 64;\n\}$/m);
-  assert.match(liveA, /^upstream u[0-9a-f]{8}_shop__production__b \{\n    server 10\.210\.128\.2:3000 max_fails=1 fail_timeout=5s;\n    keepalive 64;\n\}$/m);
+  assert.match(liveA, /^upstream u[0-9a-f]{8,23}_shop__production__a \{\n    server 10\.210\.128\.1:3000 max_fails=1 fail_timeout=5s;\n    keepalive 64;\n\}$/m);
+  assert.match(liveA, /^upstream u[0-9a-f]{8,23}_shop__production__b \{\n    server 10\.210\.128\.2:3000 max_fails=1 fail_timeout=5s;\n    keepalive 64;\n\}$/m);
   assert.ok(
     liveA.includes(`    client_max_body_size 104857600;
 
@@ -256,7 +263,7 @@ test('two slots: both upstream blocks, and a per-request marker check picks the 
             proxy_pass http://${upstreamName('shop', 'production', 'b')};
         }
         proxy_pass http://${upstreamName('shop', 'production', 'a')};
-        proxy_http_version 1.1;
+        add_header X-Request-Id $calma_request_id always;
 `),
     liveA,
   );
@@ -370,7 +377,7 @@ test('with a certificate: HTTP redirects (301 GET/HEAD, 308 else) except the cha
   assert.match(https, /^    listen 127\.0\.0\.1:8443 ssl http2;$/m);
   assert.match(https, /^    ssl_certificate \/srv\/calma\/certs\/shop\/production\/cert\.pem;$/m);
   assert.match(https, /^    ssl_certificate_key \/srv\/calma\/certs\/shop\/production\/key\.pem;$/m);
-  assert.match(https, /proxy_pass http:\/\/u[0-9a-f]{8}_shop__production__a;/);
+  assert.match(https, /proxy_pass http:\/\/u[0-9a-f]{8,23}_shop__production__a;/);
   assert.match(https, /add_header Strict-Transport-Security "max-age=31536000" always;/);
   assert.doesNotMatch(renderEnvironmentConfig({ ...shop, tls }, settings), /Strict-Transport-Security/, 'hsts: false');
   assert.match(renderEnvironmentConfig({ ...shop, tls }, { ...settings, httpsPort: 443 }), /return 301 https:\/\/\$host\$request_uri;/, 'no port on 443');
