@@ -28,13 +28,21 @@ ${server}}
 `;
 }
 
+/**
+ * The practical limit of one nginx hop, as calma's edge is tuned too: upstream keep-alive with
+ * idle connections for every client a worker may hold (64), and `reuseport` (a listening socket
+ * per worker, the kernel spreading connections across them). Without reuseport, wrk's 64
+ * connections split anywhere from 32/32 to 13/51 between the two workers over six rounds (with
+ * it, 26/38 to 31/33), and a worker holding 51 clients with 32 idle upstream connections keeps
+ * opening new ones: a handicap of the comparison, not a cost of calma's features.
+ */
 function proxyServer(port: number, upstream: string): string {
   return `    upstream app {
         server ${upstream};
-        keepalive 32;
+        keepalive 64;
     }
     server {
-        listen 127.0.0.1:${port};
+        listen 127.0.0.1:${port} reuseport;
         location / {
             proxy_pass http://app;
             proxy_http_version 1.1;
