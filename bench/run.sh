@@ -2,7 +2,7 @@
 # Runs every benchmark of bench/ once, one after the other, and prints each
 # one's figures. Installs what is missing (wrk, nginx, pebble, Caddy when the
 # distribution has it), starts dockerd if needed and stops only what it started.
-# Usage: bash bench/run.sh [NAME...]   (NAME: zero-downtime deploy-overhead edge-cost edge-load tls push-to-live daemon-memory scale)
+# Usage: bash bench/run.sh [NAME...]   (NAME: zero-downtime deploy-overhead edge-cost edge-instructions edge-load tls push-to-live daemon-memory scale)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=../scripts/lib.sh
@@ -19,7 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ensure_packages git busybox-static nginx wrk ca-certificates python3 make g++ openssl pebble
+ensure_packages git busybox-static nginx wrk ca-certificates python3 make g++ openssl pebble valgrind strace
 # Caddy is only the third comparison of edge-cost: without it, that row is skipped with a note.
 ensure_packages caddy || log "caddy could not be installed: edge-cost will skip it"
 ensure_docker
@@ -27,7 +27,7 @@ build_calma
 ensure_base_image
 
 names=("$@")
-[ ${#names[@]} -eq 0 ] && names=(zero-downtime deploy-overhead edge-cost edge-load tls push-to-live daemon-memory scale)
+[ ${#names[@]} -eq 0 ] && names=(zero-downtime deploy-overhead edge-cost edge-instructions edge-load tls push-to-live daemon-memory scale)
 failed=0
 for name in "${names[@]}"; do
   log "bench: $name"
