@@ -91,10 +91,11 @@ test('SIGKILL in the first deployment of a new app: its staged route (503 meanwh
     // A first release that never gets healthy: its route is staged, the deployment starts it and waits in its health step.
     const pending = calma(['deploy', dir.dir], { env });
     const deadline = Date.now() + 30_000;
-    let seen = await getVia(httpPort, domain);
+    // Polled during the staged reload: each request on a connection of its own (see getVia).
+    let seen = await getVia(httpPort, domain, '/', { newConnection: true });
     while ((seen.status !== 503 || (await webContainers(fresh)).filter((c) => c.State === 'running').length < 1) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
-      seen = await getVia(httpPort, domain);
+      seen = await getVia(httpPort, domain, '/', { newConnection: true });
     }
     assert.equal(seen.status, 503, 'the staged route answers 503 while the release is not healthy');
     // The container runs a moment before its start step is recorded done (a fresh-clone run once

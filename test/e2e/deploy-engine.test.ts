@@ -139,10 +139,11 @@ describe('deploy engine', () => {
       // The release command holds the deployment after green is healthy, before the switch.
       const first = deploy(fresh(other, 'release: ["sh", "-c", "sleep 3"]\n'));
       first.catch(() => undefined); // awaited below, after the edge was watched
-      let seen = await getVia(te.httpPort, `${other}.test`);
+      // Polled during the staged reload: each request on a connection of its own (see getVia).
+      let seen = await getVia(te.httpPort, `${other}.test`, '/', { newConnection: true });
       for (let i = 0; i < 250 && seen.status === 404; i++) {
         await new Promise((r) => setTimeout(r, 20));
-        seen = await getVia(te.httpPort, `${other}.test`);
+        seen = await getVia(te.httpPort, `${other}.test`, '/', { newConnection: true });
       }
       assert.equal(seen.status, 503, 'before the switch, the staged route answers 503');
       assert.match(seen.body, /no running instance/);

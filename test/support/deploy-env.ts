@@ -58,9 +58,14 @@ export async function startTestEdge(): Promise<TestEdge> {
 }
 
 /** GET through the edge with a Host header: status and body. */
-export function getVia(port: number, host: string, path = '/'): Promise<{ status: number; body: string }> {
+/**
+ * A GET through the edge. `newConnection`: not over a kept-alive one, for a loop that polls while
+ * nginx reloads: an old worker closes its idle connections as it shuts down, and a request written
+ * on one at that moment is reset (the known limit of a reload, which browsers retry).
+ */
+export function getVia(port: number, host: string, path = '/', o: { newConnection?: boolean } = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { host }, timeout: 5000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { host }, timeout: 5000, ...(o.newConnection ? { agent: false } : {}) }, (res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
