@@ -23,12 +23,12 @@ describe('git push to the daemon', () => {
   let token = '';
   let server: RunningServer;
   let dir: AppDir;
-  const config = (version: string) =>
-    `app: ${app}\nbuild:\n  args:\n    VERSION: ${version}\nweb:\n  port: 8080\n  healthcheck:\n    path: /cgi-bin/up\n    interval: 100ms\n    deadline: 6s\n  drain: 1s\ndomains: [${domain}]\nhttps: false\nvolumes: ["data:/www/data"]\npreviews:\n  branches: ["feature/*"]\n  domain: "{branch}.${domain}"\n`;
+  const config = (version: string, extra = '') =>
+    `app: ${app}\n${extra}build:\n  args:\n    VERSION: ${version}\nweb:\n  port: 8080\n  healthcheck:\n    path: /cgi-bin/up\n    interval: 100ms\n    deadline: 6s\n  drain: 1s\ndomains: [${domain}]\nhttps: false\nvolumes: ["data:/www/data"]\npreviews:\n  branches: ["feature/*"]\n  domain: "{branch}.${domain}"\n`;
   const remote = () => `http://calma:${token}@127.0.0.1:${apiPort}/git/${app}.git`;
   const push = (...args: string[]) => gitPush(dir.dir, remote(), ...args);
-  const commitVersion = (version: string) => {
-    dir.write('calma.yml', config(version));
+  const commitVersion = (version: string, extra = '') => {
+    dir.write('calma.yml', config(version, extra));
     dir.git('commit', '-q', '-am', `release ${version}`);
   };
   const body = async (host: string) => getVia(httpPort, host);
@@ -141,14 +141,18 @@ describe('git push to the daemon', () => {
   });
 
   test('three quick pushes to one branch: the first and the last run, the middle one is superseded', async () => {
-    commitVersion('v3');
+    // The first release's command holds its pipeline for 4 s: it still runs when the third push
+    // arrives, however fast the machine builds (a fixed pause once let it end before).
+    commitVersion('v3', 'release: ["sh", "-c", "sleep 4"]\n');
     const first = push('main');
-    // Wait until the first pipeline runs before the next pushes arrive.
-    const deadline = Date.now() + 30_000;
-    while (!(await pipelines()).some((p) => p.status === 'running') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const waitFor = async (status: string): Promise<void> => {
+      const deadline = Date.now() + 30_000;
+      while (!(await pipelines()).some((p) => p.status === status) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    };
+    await waitFor('running');
     commitVersion('v4');
     const second = push('main');
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitFor('queued');
     commitVersion('v5');
     const third = push('main');
     const results = await Promise.all([first, second, third]);
