@@ -18,6 +18,7 @@ import { NGINX_BINARY } from '../src/proxy/nginx.js';
 import { edgePaths } from '../src/proxy/paths.js';
 import { envFileName, renderEnvironmentConfig, renderMainConfig } from '../src/proxy/render.js';
 import type { EdgeSettings } from '../src/proxy/routes.js';
+import { handProxyConfig } from './lib/nginx.js';
 import { cmd, freePort, runMain, sleep, table, tempDir } from './lib/run.js';
 
 const LOW = 1000;
@@ -49,17 +50,11 @@ function calmaEdge(prefix: string, [port, httpsPort]: Ports, upstreamPort: numbe
   return p.conf;
 }
 
-/** edge-cost's (b): upstream keep-alive, reuseport, no log, no extra header. */
+/** edge-cost's (b), the same nginx.conf: upstream keep-alive, reuseport, no log, no extra header. */
 function bareProxy(prefix: string, [port]: Ports, upstreamPort: number): string {
   for (const d of ['logs', 'temp']) mkdirSync(join(prefix, d), { recursive: true });
-  const temps = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `    ${t}_temp_path ${prefix}/temp/${t};`).join('\n');
   const conf = join(prefix, 'nginx.conf');
-  writeFileSync(
-    conf,
-    `daemon on;\nworker_processes auto;\npid ${prefix}/nginx.pid;\nerror_log ${prefix}/logs/error.log warn;\nevents { worker_connections 4096; }\nhttp {\n${temps}\n    access_log off;\n` +
-      `    upstream app { server 127.0.0.1:${upstreamPort}; keepalive 64; }\n` +
-      `    server { listen 127.0.0.1:${port} reuseport; location / { proxy_pass http://app; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header Host $host; } }\n}\n`,
-  );
+  writeFileSync(conf, handProxyConfig(prefix, port, `127.0.0.1:${upstreamPort}`));
   return conf;
 }
 
@@ -130,6 +125,20 @@ const strace = (out: string): string[] => ['strace', '-c', '-o', out];
 const instructions = (text: string): number => Number(/^(?:summary|totals): (\d+)/m.exec(text)?.[1] ?? NaN);
 const syscalls = (text: string): number => Number(/(\d+)(?:\s+\d+)?\s+total$/m.exec(text.trim())?.[1] ?? NaN);
 
+type Render = (prefix: string, ports: Ports) => string;
+
+/** One count per request: `count` of `tool`'s output after HIGH requests, less after LOW, over HIGH - LOW (each on a new nginx). */
+async function perRequest(render: Render, tool: (out: string) => string[], count: (text: string) => number): Promise<number> {
+  const totals: number[] = [];
+  for (const n of [LOW, HIGH]) {
+    const ports: Ports = [await freePort(), await freePort()];
+    const conf = render(tempDir('calma-bench-ei-'), ports);
+    foreground(conf);
+    totals.push(count(await measured(conf, ports[0], n, tool)));
+  }
+  return (totals[1]! - totals[0]!) / (HIGH - LOW);
+}
+
 runMain('edge-instructions', async () => {
   for (const tool of ['valgrind', 'strace']) {
     if ((await cmd('which', [tool])).code !== 0) throw new Error(`${tool} is missing: apt-get install -y ${tool} (bench/run.sh installs it)`);
@@ -142,7 +151,7 @@ runMain('edge-instructions', async () => {
   const upstreamPort = await freePort();
   await new Promise<void>((r) => upstream.listen(upstreamPort, '127.0.0.1', r));
   try {
-    const variants: [string, (prefix: string, ports: Ports) => string][] = [
+    const variants: [string, Render][] = [
       ["calma's edge", (d, ports) => calmaEdge(d, ports, upstreamPort)],
       ['(b) bare nginx proxy, as in edge-cost', (d, ports) => bareProxy(d, ports, upstreamPort)],
       ["calma's edge leaving out only its access log", (d, ports) => calmaEdge(d, ports, upstreamPort, noLog)],
@@ -153,28 +162,19 @@ runMain('edge-instructions', async () => {
       ['  all five', (d, ports) => calmaEdge(d, ports, upstreamPort, all(noLog, noRequestId, noForwarded, noUpgrade, noProbeHeader))],
     ];
     const rows: string[][] = [['', 'instructions per request', 'vs calma', 'system calls per request']];
-    let calma = NaN;
+    const counted: number[] = [];
     for (const [name, render] of variants) {
-      const perRequest = async (tool: typeof callgrind, count: (t: string) => number): Promise<number> => {
-        const totals: number[] = [];
-        for (const n of [LOW, HIGH]) {
-          const ports: Ports = [await freePort(), await freePort()];
-          const conf = render(tempDir('calma-bench-ei-'), ports);
-          foreground(conf);
-          totals.push(count(await measured(conf, ports[0], n, tool)));
-        }
-        return (totals[1]! - totals[0]!) / (HIGH - LOW);
-      };
-      const ir = await perRequest(callgrind, instructions);
-      const sys = await perRequest(strace, syscalls);
-      if (Number.isNaN(calma)) calma = ir;
+      const ir = await perRequest(render, callgrind, instructions);
+      const sys = await perRequest(render, strace, syscalls);
+      counted.push(ir);
+      const calma = counted[0]!;
       rows.push([name, ir.toFixed(0), `${(ir - calma >= 0 ? '+' : '')}${(ir - calma).toFixed(0)}`, sys.toFixed(2)]);
       process.stderr.write(`${name}: ${ir.toFixed(0)} instructions, ${sys.toFixed(2)} system calls per request\n`);
     }
     process.stdout.write(`\nedge-instructions: nginx ${LOW} and ${HIGH} requests over ${CONNECTIONS} keep-alive connections, one process under callgrind (and strace -c); per request = the difference / ${HIGH - LOW}\n\n`);
     process.stdout.write(table(rows));
-    const bare = Number(rows[2]![1]);
-    process.stdout.write(`\nSUMMARY calma's edge executes ${calma.toFixed(0)} nginx instructions per proxied request, the bare proxy ${bare} (${(calma / bare).toFixed(2)}x)\n`);
+    const [calma, bare] = counted as [number, number];
+    process.stdout.write(`\nSUMMARY calma's edge executes ${calma.toFixed(0)} nginx instructions per proxied request, the bare proxy ${bare.toFixed(0)} (${(calma / bare).toFixed(2)}x)\n`);
   } finally {
     upstream.close();
   }

@@ -9,12 +9,12 @@
 // and the upstream names' hash always 8 digits long, and before that, names
 // that all began `calma_` (nginx compares an upstream's name byte by byte with
 // every earlier one of the same length). No engine, no network.
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NGINX_BINARY } from '../src/proxy/nginx.js';
 import { edgePaths, nginxBaseArgs } from '../src/proxy/paths.js';
 import { PROXY_DEFAULTS, envFileName, renderEnvironmentConfig, renderMainConfig, upstreamName } from '../src/proxy/render.js';
-import { createHash } from 'node:crypto';
 import type { EdgeSettings } from '../src/proxy/routes.js';
 import { must, runMain, table, tempDir } from './lib/run.js';
 

@@ -53,10 +53,15 @@ function proxyServer(port: number, upstream: string): string {
 `;
 }
 
+/** The whole nginx.conf of the hand-written proxy under `prefix` (edge-instructions runs it itself). */
+export function handProxyConfig(prefix: string, port: number, upstream: string): string {
+  return config(prefix, proxyServer(port, upstream));
+}
+
 /** Starts nginx on `port` proxying to `upstream` (host:port); stopped by its pid file at the end. */
 export async function startHandNginx(port: number, upstream: string): Promise<HandNginx> {
-  const { prefix, reconfigure } = await startPrivateNginx((prefix) => config(prefix, proxyServer(port, upstream)));
-  return { port, pidFile: join(prefix, 'nginx.pid'), reload: (next) => reconfigure((prefix) => config(prefix, proxyServer(port, next))) };
+  const { prefix, reconfigure } = await startPrivateNginx((prefix) => handProxyConfig(prefix, port, upstream));
+  return { port, pidFile: join(prefix, 'nginx.pid'), reload: (next) => reconfigure((prefix) => handProxyConfig(prefix, port, next)) };
 }
 
 /**

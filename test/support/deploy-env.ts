@@ -57,11 +57,11 @@ export async function startTestEdge(): Promise<TestEdge> {
   };
 }
 
-/** GET through the edge with a Host header: status and body. */
 /**
- * A GET through the edge. `newConnection`: not over a kept-alive one, for a loop that polls while
- * nginx reloads: an old worker closes its idle connections as it shuts down, and a request written
- * on one at that moment is reset (the known limit of a reload, which browsers retry).
+ * A GET through the edge with a Host header: status and body. `newConnection`: not over a
+ * kept-alive one, for a loop that polls while nginx reloads: an old worker closes its idle
+ * connections as it shuts down, and a request written on one at that moment is reset (the
+ * known limit of a reload, which browsers retry).
  */
 export function getVia(port: number, host: string, path = '/', o: { newConnection?: boolean } = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
