@@ -16,7 +16,8 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { NGINX_BINARY } from '../src/proxy/nginx.js';
 import { edgePaths } from '../src/proxy/paths.js';
-import { envFileName, renderEnvironmentConfig, renderMainConfig } from '../src/proxy/render.js';
+import { ensureLayout } from '../src/proxy/files.js';
+import { envFileName, liveMarkerName, renderEnvironmentConfig, renderMainConfig } from '../src/proxy/render.js';
 import type { EdgeSettings } from '../src/proxy/routes.js';
 import { handProxyConfig } from './lib/nginx.js';
 import { cmd, freePort, runMain, sleep, table, tempDir } from './lib/run.js';
@@ -35,11 +36,14 @@ type Ports = [number, number];
  * applied to both files; an edit that no longer changes either (the renderer changed) fails the
  * bench rather than measure calma's edge under another name.
  */
-function calmaEdge(prefix: string, [port, httpsPort]: Ports, upstreamPort: number, edit?: Edit): string {
+function calmaEdge(prefix: string, [port, httpsPort]: Ports, upstreamPort: number, edit?: Edit, slots: 1 | 2 = 2): string {
   const settings: EdgeSettings = { prefix, httpPort: port, httpsPort, bindAddress: '127.0.0.1', probeToken: 'p'.repeat(32) };
   const p = edgePaths(settings);
-  for (const d of [p.envs, p.logs, p.live, p.temp]) mkdirSync(d, { recursive: true });
-  const route = { app: 'app', env: 'production', domains: [HOST], upstreams: [{ host: '127.0.0.1', port: upstreamPort }], slot: 'a' as const, maxBodyBytes: 1_048_576 };
+  ensureLayout(settings); // the request-id include too
+  const upstreams = [{ host: '127.0.0.1', port: upstreamPort }];
+  // Two slots, b live (its marker present): every environment after its second release.
+  const route = { app: 'app', env: 'production', domains: [HOST], upstreams, maxBodyBytes: 1_048_576, ...(slots === 2 ? { slot: 'b' as const, standby: upstreams } : { slot: 'a' as const }) };
+  if (slots === 2) writeFileSync(join(p.live, liveMarkerName('app', 'production')), '');
   const files: [string, string][] = [
     [join(p.envs, envFileName('app', 'production')), renderEnvironmentConfig(route, settings)],
     [p.conf, renderMainConfig(settings)],
@@ -60,10 +64,13 @@ function bareProxy(prefix: string, [port]: Ports, upstreamPort: number): string 
 
 const drop = (re: RegExp): Edit => (t) => t.replace(re, '');
 const noLog: Edit = (t) => t.replace(/access_log \S+ calma [^;]*;/, 'access_log off;');
+const logAll: Edit = (t) => t.replace(/ if=\$calma_log_line;/, ';');
 const noRequestId: Edit = drop(/^.*X-Request-Id \$calma_request_id.*\n/gm);
 const noForwarded: Edit = drop(/^.*proxy_set_header X-Forwarded-.*\n/gm);
 const noUpgrade: Edit = (t) => t.replace(/^.*proxy_set_header Upgrade .*\n/m, '').replace('proxy_set_header Connection $connection_upgrade;', 'proxy_set_header Connection "";');
 const noProbeHeader: Edit = drop(/^.*X-Calma-Upstream.*\n/gm);
+/** Without the workers' memory of the live-slot marker: a stat() per request, as before it. */
+const noMarkerCache: Edit = drop(/^ *open_file_cache.*\n/gm);
 const all = (...edits: Edit[]): Edit => (t) => edits.reduce((x, e) => e(x), t);
 
 /** The same config as one process in the foreground (callgrind and strace follow it; no worker to find). */
@@ -152,8 +159,11 @@ runMain('edge-instructions', async () => {
   await new Promise<void>((r) => upstream.listen(upstreamPort, '127.0.0.1', r));
   try {
     const variants: [string, Render][] = [
-      ["calma's edge", (d, ports) => calmaEdge(d, ports, upstreamPort)],
+      ["calma's edge (two slots, as after a redeploy)", (d, ports) => calmaEdge(d, ports, upstreamPort)],
       ['(b) bare nginx proxy, as in edge-cost', (d, ports) => bareProxy(d, ports, upstreamPort)],
+      ["calma's edge with one slot (a first release)", (d, ports) => calmaEdge(d, ports, upstreamPort, undefined, 1)],
+      ['calma\'s edge checking the live slot with a stat() per request', (d, ports) => calmaEdge(d, ports, upstreamPort, noMarkerCache)],
+      ['calma\'s edge logging every request (--access-log all)', (d, ports) => calmaEdge(d, ports, upstreamPort, logAll)],
       ["calma's edge leaving out only its access log", (d, ports) => calmaEdge(d, ports, upstreamPort, noLog)],
       ['  only X-Request-Id (to the app and back)', (d, ports) => calmaEdge(d, ports, upstreamPort, noRequestId)],
       ['  only X-Forwarded-For/Proto/Host', (d, ports) => calmaEdge(d, ports, upstreamPort, noForwarded)],

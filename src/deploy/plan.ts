@@ -151,6 +151,9 @@ export function servingContainers(releases: readonly RunningRelease[]): string[]
   return releases.filter((r) => r.running).flatMap((r) => r.containers);
 }
 
+/** The longest a failed green may take to finish what the edge sent it before it goes. */
+const UNDO_DRAIN_MS = 5000;
+
 /**
  * What undoing a failed deployment takes, given the steps that already ran.
  * Failures after `verify` (drain, stop, remove) do not undo anything: green
@@ -167,6 +170,9 @@ export function planCompensation(done: readonly Step[], blue: readonly string[])
   else if (switched) {
     const back: Slot = switched.slot === 'a' ? 'b' : 'a';
     steps.push(blue.length > 0 ? { kind: 'switch', containers: [...blue], slot: back, live: switched.standby, standby: switched.live } : { kind: 'switch', containers: [], slot: switched.slot, live: [], standby: [] });
+    // The edge's workers each see the switch back within a second: until then, and until
+    // what they sent green is answered, green stays.
+    steps.push({ kind: 'drain', containers: [...switched.containers], upstreams: switched.live, ms: UNDO_DRAIN_MS });
   }
   // The release command (migrations) ran, even if it failed half-way: the data goes back to
   // what the backup saved, so the old release meets the data it knew.

@@ -8,7 +8,7 @@ import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, ren
 import { UserError } from '../errors.js';
 import { basename, dirname, join } from 'node:path';
 import { edgePaths } from './paths.js';
-import { renderMainConfig } from './render.js';
+import { renderRequestIdConfig } from './render.js';
 import { PROBE_TOKEN_PATTERN, type EdgeSettings } from './routes.js';
 
 /** Writes `text` to `path` atomically. The temporary name does not end in `.conf`, so nginx's `include envs/*.conf` never sees it. */
@@ -65,6 +65,7 @@ export function ensureLayout(settings: EdgeSettings): void {
   chmodSync(p.live, 0o755); // nginx's workers (not root) stat the markers in it
   chmodSync(p.challenges, 0o755); // and read the challenge files
   assertWorkersCanReach(settings.prefix);
+  writeRequestIdConfig(settings, { ifMissing: true });
 }
 
 /**
@@ -82,12 +83,14 @@ function assertWorkersCanReach(prefix: string): void {
   }
 }
 
-/** Writes nginx.conf when its content differs; returns whether it changed. */
-export function writeMainConfigFile(settings: EdgeSettings): boolean {
-  ensureLayout(settings);
-  const text = renderMainConfig(settings);
-  const path = edgePaths(settings).conf;
-  if (readIfExists(path) === text) return false;
-  writeFileAtomic(path, text);
-  return true;
+/**
+ * Writes the request-id include (renderRequestIdConfig) with a new epoch: called right before
+ * a new nginx master starts, whose connection serial numbers start again from 1. `ifMissing`:
+ * only when there is none yet (a configuration is checked before nginx ever ran).
+ */
+export function writeRequestIdConfig(settings: EdgeSettings, o: { ifMissing?: boolean } = {}): void {
+  const path = edgePaths(settings).requestIds;
+  if (o.ifMissing && readIfExists(path) !== null) return;
+  // Milliseconds since 1970 in base 36: masters start one after another (under the edge lock), never within one millisecond.
+  writeFileAtomic(path, renderRequestIdConfig(Date.now().toString(36)));
 }

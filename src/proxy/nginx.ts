@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { UnavailableError, UserError } from '../errors.js';
-import { ensureLayout, readIfExists, writeFileAtomic } from './files.js';
+import { ensureLayout, readIfExists, writeFileAtomic, writeRequestIdConfig } from './files.js';
 import { edgePaths, nginxBaseArgs } from './paths.js';
 import { renderMainConfig } from './render.js';
 import { validateSettings, type EdgeSettings } from './routes.js';
@@ -152,6 +152,7 @@ export async function startNginx(settings: EdgeSettings, timeoutMs = 10_000): Pr
   ensureLayout(settings);
   const paths = edgePaths(settings);
   if (readIfExists(paths.conf) === null) writeFileAtomic(paths.conf, renderMainConfig(settings));
+  writeRequestIdConfig(settings); // a new master counts connections from 1 again
   await nginxTest(settings);
   await runOrThrow(settings, [], 'the edge (nginx) did not start');
   await waitUntil(() => runningMasterPid(settings) !== null, timeoutMs);

@@ -17,6 +17,8 @@ export interface EdgePaths {
   envs: string;
   /** ACME HTTP-01 challenge files, by token (served at /.well-known/acme-challenge/). */
   challenges: string;
+  /** Defines $calma_request_id; rewritten whenever a new nginx master starts (renderRequestIdConfig). */
+  requestIds: string;
   /** Marker files `<app>--<env>.b`: present while slot b is live (nginx checks per request). */
   live: string;
   /** Parent of the five *_temp_path directories (request bodies, buffered responses). */
@@ -33,6 +35,7 @@ export function edgePaths(settings: Pick<EdgeSettings, 'prefix'>): EdgePaths {
     errorLog: join(p, 'logs', 'error.log'),
     accessLog: join(p, 'logs', 'access.log'),
     envs: join(p, 'envs'),
+    requestIds: join(p, 'request-id.conf'),
     live: join(p, 'live'),
     challenges: join(p, 'acme-challenge'),
     temp: join(p, 'temp'),

@@ -5,8 +5,16 @@
 
 import { join } from 'node:path';
 import { edgePaths } from './paths.js';
-import { hostPort, validateRoute, validateSettings, type EdgeSettings, type Route, type Upstream } from './routes.js';
+import { hostPort, validateRoute, validateSettings, type AccessLogMode, type EdgeSettings, type Route, type Upstream } from './routes.js';
 import { createHash } from 'node:crypto';
+import { UserError } from '../errors.js';
+
+/**
+ * How long a worker of the edge may go on with what it last saw of a live-slot marker
+ * (nginx's open_file_cache_valid, whole seconds): the longest a switch takes to reach all
+ * of them.
+ */
+export const MARKER_RECHECK_SECONDS = 1;
 
 /** Small pages in calma's words instead of nginx's. No `'` or `$`: they sit in a single-quoted nginx string that interpolates variables. */
 function page(status: string, text: string): string {
@@ -55,8 +63,48 @@ export function ownerLine(app: string, env: string): string {
   return `# calma route app=${app} env=${env}`;
 }
 
-/** A request id the edge makes (nginx variables): time, worker pid, connection serial, request on it. */
-const NEW_REQUEST_ID = '${msec}-${pid}-${connection}-${connection_requests}';
+/** A stamp of one nginx master's life: base-36 letters and digits. */
+const EPOCH_PATTERN = /^[a-z0-9]{1,16}$/;
+
+/**
+ * The file nginx.conf includes that defines $calma_request_id, written each time a new
+ * nginx master starts (`epoch` names that start). An incoming X-Request-Id is kept when
+ * it looks like one (a caller's trace continues through the edge); anything else gets a
+ * new id: the epoch, the connection's serial number and the request's number on it.
+ * nginx counts connections for its master's whole life, across reloads, so the three are
+ * unique on this server without a clock or a random number per request: the time, the
+ * worker's pid and nginx's own $request_id (random bytes from OpenSSL) each cost a
+ * formatting or a system call on every request. Most requests carry no id: the exact ""
+ * entry answers them from the hash, without running the regex.
+ */
+export function renderRequestIdConfig(epoch: string): string {
+  if (!EPOCH_PATTERN.test(epoch)) throw new UserError(`the edge epoch ${JSON.stringify(epoch)} must be 1-16 lowercase letters and digits`);
+  const fresh = `${epoch}-\${connection}-\${connection_requests}`;
+  return `# Managed by calma: written when the edge starts, do not edit.
+map $http_x_request_id $calma_request_id {
+    "" "${fresh}";
+    "~^[A-Za-z0-9._:-]{1,128}$" $http_x_request_id;
+    default "${fresh}";
+}
+`;
+}
+
+/** Statuses the default access log leaves out: answers that went as asked. */
+const UNREMARKABLE_STATUSES = ['101', '200', '201', '202', '204', '206', '301', '302', '303', '304', '307', '308'];
+
+/** The access_log lines of nginx.conf for `mode` (see EdgeSettings.accessLog). */
+function accessLog(mode: AccessLogMode, path: string): string {
+  if (mode === 'off') return '    access_log off;\n';
+  const all = `    access_log ${path} calma buffer=64k flush=1s`;
+  if (mode === 'all') return `${all};\n`;
+  return `    # Errors only (calma server --access-log): the lines worth reading are not rotated
+    # away by a busy site's 200s, and a request that went as asked costs no line.
+    map $status $calma_log_line {
+        ${UNREMARKABLE_STATUSES.map((s) => `${s} "";`).join(' ')}
+        default 1;
+    }
+${all} if=$calma_log_line;\n`;
+}
 
 /**
  * nginx.conf. `include` is what the http block includes: every environment's
@@ -87,22 +135,20 @@ http {
     uwsgi_temp_path ${p.temp}/uwsgi;
     scgi_temp_path ${p.temp}/scgi;
 
-    # An incoming X-Request-Id is kept when it looks like one (a caller's trace
-    # continues through the edge); anything else gets a new id: the time, the
-    # worker's pid, its connection's serial number and the request's number on
-    # it, unique on this server. Not nginx's $request_id: its random bytes cost
-    # OpenSSL a getpid() call and more per request, a tenth of the hop's CPU.
-    # Most requests carry none: the exact "" entry answers them from the hash,
-    # without running the regex.
-    map $http_x_request_id $calma_request_id {
-        "" "${NEW_REQUEST_ID}";
-        "~^[A-Za-z0-9._:-]{1,128}$" $http_x_request_id;
-        default "${NEW_REQUEST_ID}";
-    }
+    # $calma_request_id: the request's id, kept from the client or made by the edge.
+    include ${p.requestIds};
     log_format calma '$remote_addr [$time_iso8601] $host "$request" $status $body_bytes_sent '
                      '$request_time "$upstream_addr" $upstream_response_time $calma_request_id';
     # Buffered: one write per 64 KB (or per second) instead of one per request.
-    access_log ${p.accessLog} calma buffer=64k flush=1s;
+${accessLog(settings.accessLog ?? 'errors', p.accessLog)}
+    # The live-slot markers are checked per request from each worker's memory, not
+    # with a stat() each time (a tenth of the hop's CPU): a worker looks at a marker
+    # again ${MARKER_RECHECK_SECONDS} s after it last did, so a switch reaches every worker within
+    # that time, which the deployment waits out before the old release may stop. An
+    # absent marker is remembered too (errors on).
+    open_file_cache max=16384 inactive=60s;
+    open_file_cache_valid ${MARKER_RECHECK_SECONDS}s;
+    open_file_cache_errors on;
 
     # The daemon's own probes (with its token) are told which replica answered, so a
     # switch is verified on the new release; every other request gets no such header.
@@ -211,9 +257,11 @@ const PROXY_LOCATION = `        add_header X-Request-Id $calma_request_id always
 
 /** HTTP-01 challenges are answered from files calma writes, before any redirect to HTTPS. */
 function challengeLocation(settings: EdgeSettings): string {
+  // Not from the markers' cache: a token's file must be served the moment it is written.
   return `    location ^~ /.well-known/acme-challenge/ {
         alias ${edgePaths(settings).challenges}/;
         default_type text/plain;
+        open_file_cache off;
     }
 
 `;

@@ -51,7 +51,13 @@ export interface EdgeSettings {
   bindAddress: string;
   /** The daemon's probes send it (X-Calma-Probe) and learn which replica answered (X-Calma-Upstream); no one else does. */
   probeToken?: string;
+  /** Which requests the edge's access log records (default 'errors'). */
+  accessLog?: AccessLogMode;
 }
+
+/** Every request, only those answered with an error (4xx, 5xx, anything unusual), or none. */
+export const ACCESS_LOG_MODES = ['all', 'errors', 'off'] as const;
+export type AccessLogMode = (typeof ACCESS_LOG_MODES)[number];
 
 export const PROBE_TOKEN_PATTERN = /^[A-Za-z0-9]{16,64}$/;
 
@@ -117,6 +123,7 @@ export function validateSettings(s: EdgeSettings): void {
   if (s.httpPort === s.httpsPort) refuse(`the HTTP and HTTPS ports must differ (both ${s.httpPort})`);
   if (!isIpLiteral(s.bindAddress)) refuse(`the edge bind address ${show(s.bindAddress)} is not an IP address`);
   if (s.probeToken !== undefined && !PROBE_TOKEN_PATTERN.test(s.probeToken)) refuse('the edge probe token must be 16-64 letters and digits');
+  if (s.accessLog !== undefined && !ACCESS_LOG_MODES.includes(s.accessLog)) refuse(`the access log mode ${show(s.accessLog)} is not one of ${ACCESS_LOG_MODES.join(', ')}`);
 }
 
 /** `host:port` as nginx's `listen` and `server` want it: IPv6 in brackets. */

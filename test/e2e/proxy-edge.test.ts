@@ -94,7 +94,9 @@ describe('the edge with a real nginx', () => {
     assert.equal(seen.headers['x-forwarded-proto'], 'http');
     assert.equal(seen.headers['x-forwarded-host'], 'blog.test');
     assert.equal(seen.headers.host, 'blog.test');
-    const madeByEdge = /^\d+\.\d{3}-\d+-\d+-\d+$/; // time, worker pid, connection, request on it
+    // This nginx's epoch, the connection's serial number, the request's number on it.
+    const epoch = /"([a-z0-9]+)-/.exec(readFileSync(edgePaths(settings).requestIds, 'utf8'))![1]!;
+    const madeByEdge = new RegExp(`^${epoch}-\\d+-\\d+$`);
     assert.match(String(seen.headers['x-request-id']), madeByEdge);
     assert.equal(r.headers['x-request-id'], seen.headers['x-request-id'], 'the client sees the same id');
     await get('blog.test', { path: '/h2', headers: { 'x-request-id': 'trace-42.a' } });
@@ -103,6 +105,12 @@ describe('the edge with a real nginx', () => {
     const replaced = String(blog.seen.find((s) => s.url === '/h3')?.headers['x-request-id']);
     assert.match(replaced, madeByEdge);
     assert.notEqual(replaced, seen.headers['x-request-id'], 'each request gets its own id');
+    // nginx counts connections for its master's whole life: a reload does not start again from 1.
+    const connection = (id: unknown): number => Number(String(id).split('-')[1]);
+    await edge.apply(route('reload-id', ['reload-id.test'], [blog2]));
+    const later = (await get('blog.test')).headers['x-request-id'];
+    assert.match(String(later), madeByEdge);
+    assert.ok(connection(later) > connection(replaced), `${String(later)} after ${replaced}`);
   });
 
   test('a WebSocket upgrade passes through', async () => {
@@ -242,10 +250,26 @@ describe('the edge with a real nginx', () => {
     }
   });
 
+  test('the access log records the answers that went wrong, not the ones that went as asked', async () => {
+    const { accessLog } = edgePaths(settings);
+    const ok = `fine-${Date.now()}`;
+    const missing = `lost-${Date.now()}`;
+    assert.equal((await get('shop.test', { headers: { 'x-request-id': ok } })).status, 200);
+    assert.equal((await get('nobody.test', { headers: { 'x-request-id': missing } })).status, 404);
+    let text = '';
+    for (let i = 0; i < 30 && !text.includes(missing); i++) {
+      await new Promise((r) => setTimeout(r, 100)); // nginx writes its log buffer out each second
+      text = existsSync(accessLog) ? readFileSync(accessLog, 'utf8') : '';
+    }
+    assert.match(text, new RegExp(`nobody\\.test "GET / HTTP/1\\.1" 404 .* ${missing}`));
+    assert.ok(!text.includes(ok), 'a 200 is not logged');
+  });
+
   test('the supervisor keeps the access log under its limit: it moves to access.log.1 and nginx writes a new one', async () => {
     const { accessLog } = edgePaths(settings);
     const limit = 4096;
-    for (let i = 0; i < 40; i++) assert.equal((await get('shop.test')).status, 200);
+    // Errors only are logged (the default): an unknown host's 404s fill it.
+    for (let i = 0; i < 40; i++) assert.equal((await get('nobody.test')).status, 404);
     // nginx writes its log buffer out within a second (flush=1s)
     for (let i = 0; i < 30 && (!existsSync(accessLog) || statSync(accessLog).size < limit); i++) await new Promise((r) => setTimeout(r, 100));
     assert.ok(statSync(accessLog).size >= limit, 'the log grew past the limit');
@@ -253,13 +277,13 @@ describe('the edge with a real nginx', () => {
     try {
       for (let i = 0; i < 30 && !logs.includes('edge log rotated'); i++) await new Promise((r) => setTimeout(r, 100));
       assert.ok(logs.includes('edge log rotated'), `the supervisor said: ${logs.join('; ')}`);
-      assert.match(readFileSync(`${accessLog}.1`, 'utf8').slice(-2000), /shop\.test "GET \/ HTTP\/1\.1" 200/);
+      assert.match(readFileSync(`${accessLog}.1`, 'utf8').slice(-2000), /nobody\.test "GET \/ HTTP\/1\.1" 404/);
       // Requests after the rotation land in a new file (once nginx's workers have reopened it), and none is lost.
       const markers: string[] = [];
       let inNew = false;
       for (let i = 0; i < 50 && !inNew; i++) {
         markers.push(`after-rotation-${Date.now()}-${i}`);
-        assert.equal((await get('shop.test', { headers: { 'x-request-id': markers[markers.length - 1]! } })).status, 200);
+        assert.equal((await get('nobody.test', { headers: { 'x-request-id': markers[markers.length - 1]! } })).status, 404);
         await new Promise((r) => setTimeout(r, 1_100)); // the log buffer is written out each second
         inNew = existsSync(accessLog) && readFileSync(accessLog, 'utf8').includes(markers[markers.length - 1]!);
       }

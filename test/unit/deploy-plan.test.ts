@@ -98,6 +98,8 @@ test('a failure before the switch removes green only; after it, traffic goes bac
   assert.deepEqual(planCompensation([start, { kind: 'health', containers: ['g1', 'g2'], addresses: ['10.0.0.1', '10.0.0.2'], deadlineMs: 1 }], ['b1']), [{ kind: 'remove', containers: ['g1', 'g2'] }]);
   assert.deepEqual(planCompensation([start, switched], ['b1']), [
     { kind: 'switch', containers: ['b1'], slot: 'b', live: ups('10.0.0.9'), standby: ups('10.0.0.1', '10.0.0.2') },
+    // The edge's workers take up to a second to see the switch back: green finishes what they sent it.
+    { kind: 'drain', containers: ['g1', 'g2'], upstreams: ups('10.0.0.1', '10.0.0.2'), ms: 5000 },
     { kind: 'remove', containers: ['g1', 'g2'] },
   ]);
   // No blue (a first deployment): the environment answers 503 rather than route to an empty slot.
@@ -121,7 +123,7 @@ test('services dropped from calma.yml are removed only once green serves and blu
   assert.deepEqual(steps.map((s) => s.kind), ['services', 'start', 'health', 'switch', 'verify', 'drain', 'stop', 'remove-services', 'remove']);
   assert.deepEqual(steps[7], { kind: 'remove-services', services: ['cache'] });
   // A failure up to verify never reaches it, and undoing has nothing of it to put back.
-  assert.deepEqual(planCompensation(steps.slice(0, 4), ['b1']).map((s) => s.kind), ['switch', 'remove']);
+  assert.deepEqual(planCompensation(steps.slice(0, 4), ['b1']).map((s) => s.kind), ['switch', 'drain', 'remove']);
   const first = planDeployment([], { ...target, services: false, removedServices: ['db'] }, name);
   assert.deepEqual(first.map((s) => s.kind), ['stage', 'start', 'health', 'switch', 'verify', 'remove-services'], 'with nothing to drain, right after verify');
 });

@@ -7,6 +7,7 @@ import {
   renderEnvironmentConfig,
   liveMarkerName,
   renderMainConfig,
+  renderRequestIdConfig,
   servingMarkerName,
   upstreamName,
 } from '../../src/proxy/render.js';
@@ -52,22 +53,27 @@ http {
     uwsgi_temp_path /srv/calma/edge/temp/uwsgi;
     scgi_temp_path /srv/calma/edge/temp/scgi;
 
-    # An incoming X-Request-Id is kept when it looks like one (a caller's trace
-    # continues through the edge); anything else gets a new id: the time, the
-    # worker's pid, its connection's serial number and the request's number on
-    # it, unique on this server. Not nginx's $request_id: its random bytes cost
-    # OpenSSL a getpid() call and more per request, a tenth of the hop's CPU.
-    # Most requests carry none: the exact "" entry answers them from the hash,
-    # without running the regex.
-    map $http_x_request_id $calma_request_id {
-        "" "\${msec}-\${pid}-\${connection}-\${connection_requests}";
-        "~^[A-Za-z0-9._:-]{1,128}$" $http_x_request_id;
-        default "\${msec}-\${pid}-\${connection}-\${connection_requests}";
-    }
+    # $calma_request_id: the request's id, kept from the client or made by the edge.
+    include /srv/calma/edge/request-id.conf;
     log_format calma '$remote_addr [$time_iso8601] $host "$request" $status $body_bytes_sent '
                      '$request_time "$upstream_addr" $upstream_response_time $calma_request_id';
     # Buffered: one write per 64 KB (or per second) instead of one per request.
-    access_log /srv/calma/edge/logs/access.log calma buffer=64k flush=1s;
+    # Errors only (calma server --access-log): the lines worth reading are not rotated
+    # away by a busy site's 200s, and a request that went as asked costs no line.
+    map $status $calma_log_line {
+        101 ""; 200 ""; 201 ""; 202 ""; 204 ""; 206 ""; 301 ""; 302 ""; 303 ""; 304 ""; 307 ""; 308 "";
+        default 1;
+    }
+    access_log /srv/calma/edge/logs/access.log calma buffer=64k flush=1s if=$calma_log_line;
+
+    # The live-slot markers are checked per request from each worker's memory, not
+    # with a stat() each time (a tenth of the hop's CPU): a worker looks at a marker
+    # again 1 s after it last did, so a switch reaches every worker within
+    # that time, which the deployment waits out before the old release may stop. An
+    # absent marker is remembered too (errors on).
+    open_file_cache max=16384 inactive=60s;
+    open_file_cache_valid 1s;
+    open_file_cache_errors on;
 
     # The daemon's own probes (with its token) are told which replica answered, so a
     # switch is verified on the new release; every other request gets no such header.
@@ -142,6 +148,28 @@ http {
   );
 });
 
+test('the access log: errors only by default, every request or none on demand', () => {
+  const line = (text: string): string[] => text.split('\n').filter((l) => l.includes('access_log'));
+  assert.deepEqual(line(renderMainConfig({ ...settings, accessLog: 'all' })), ['    access_log /srv/calma/edge/logs/access.log calma buffer=64k flush=1s;']);
+  assert.deepEqual(line(renderMainConfig({ ...settings, accessLog: 'off' })), ['    access_log off;']);
+  assert.deepEqual(line(renderMainConfig({ ...settings, accessLog: 'errors' })), line(renderMainConfig(settings)));
+  assert.doesNotMatch(renderMainConfig({ ...settings, accessLog: 'all' }), /calma_log_line/);
+});
+
+test('request ids: the epoch of this nginx, the connection and the request on it; a client\'s own id kept when it looks like one', () => {
+  assert.equal(
+    renderRequestIdConfig('mihx3k2a'),
+    `# Managed by calma: written when the edge starts, do not edit.
+map $http_x_request_id $calma_request_id {
+    "" "mihx3k2a-\${connection}-\${connection_requests}";
+    "~^[A-Za-z0-9._:-]{1,128}$" $http_x_request_id;
+    default "mihx3k2a-\${connection}-\${connection_requests}";
+}
+`,
+  );
+  for (const bad of ['', 'ABC', 'a"; }', 'x'.repeat(17)]) assert.throws(() => renderRequestIdConfig(bad), UserError, bad);
+});
+
 test('with a probe token, only requests carrying it learn the upstream address', () => {
   const text = renderMainConfig({ ...settings, probeToken: 'abcdef0123456789' });
   assert.match(text, /^    map \$http_x_calma_probe \$calma_probe_upstream \{\n        default "";\n        "abcdef0123456789" \$upstream_addr;\n    \}$/m);
@@ -175,6 +203,7 @@ server {
     location ^~ /.well-known/acme-challenge/ {
         alias /srv/calma/edge/acme-challenge/;
         default_type text/plain;
+        open_file_cache off;
     }
 
     location / {
@@ -204,6 +233,7 @@ server {
     location ^~ /.well-known/acme-challenge/ {
         alias /srv/calma/edge/acme-challenge/;
         default_type text/plain;
+        open_file_cache off;
     }
 
     location / {
@@ -256,6 +286,7 @@ test('two slots: both upstream blocks, and a per-request marker check picks the 
     location ^~ /.well-known/acme-challenge/ {
         alias /srv/calma/edge/acme-challenge/;
         default_type text/plain;
+        open_file_cache off;
     }
 
     location / {
@@ -360,6 +391,7 @@ test('settings are checked before they reach the config', () => {
     { httpsPort: 70000 },
     { httpsPort: 8080 },
     { bindAddress: 'localhost' },
+    { accessLog: 'some' as 'all' },
     { bindAddress: '0.0.0.0:80' },
   ]) {
     assert.throws(() => validateSettings({ ...settings, ...bad }), UserError, JSON.stringify(bad));

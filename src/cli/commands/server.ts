@@ -13,6 +13,7 @@ import { openDb } from '../../state/db.js';
 import { ensureCalmaHome } from '../../state/home.js';
 import { clientFromEnv } from '../client.js';
 import { globalOptions, printJson } from '../context.js';
+import { ACCESS_LOG_MODES, type AccessLogMode } from '../../proxy/routes.js';
 
 interface ServerOptions {
   listen?: { host: string; port: number };
@@ -20,6 +21,7 @@ interface ServerOptions {
   httpPort: number;
   httpsPort: number;
   edgeAddress: string;
+  accessLog: AccessLogMode;
   appDns?: string[];
   acmeEmail?: string;
   acmeStaging?: boolean;
@@ -36,6 +38,7 @@ export function registerServer(program: Command): void {
     .option('--http-port <n>', 'the port of the HTTP edge', parsePort, 80)
     .option('--https-port <n>', 'the port of the HTTPS edge', parsePort, 443)
     .option('--edge-address <ip>', 'the address the edge listens on', '0.0.0.0')
+    .option('--access-log <mode>', `which requests the edge logs to $CALMA_HOME/edge/logs/access.log: ${ACCESS_LOG_MODES.join(', ')}`, parseAccessLog, 'errors')
     .option('--app-dns <ip...>', "DNS servers for app containers (default: the engine's)")
     .option('--acme-email <address>', 'the contact address of the ACME account (expiry notices)')
     .option('--acme-staging', "use Let's Encrypt's staging directory (untrusted certificates, generous limits): try it first")
@@ -82,7 +85,7 @@ async function runServer(opts: ServerOptions): Promise<void> {
   const { createLogger } = await import('../../server/log.js');
   const home = ensureCalmaHome();
   const log = createLogger({ level: process.env.CALMA_LOG_LEVEL ?? 'info' });
-  const edge = { prefix: join(home, 'edge'), httpPort: opts.httpPort, httpsPort: opts.httpsPort, bindAddress: opts.edgeAddress };
+  const edge = { prefix: join(home, 'edge'), httpPort: opts.httpPort, httpsPort: opts.httpsPort, bindAddress: opts.edgeAddress, accessLog: opts.accessLog };
   const { acmeSettings } = await import('../../tls/settings.js');
   const acme = acmeSettings(opts);
   if (opts.domain !== undefined && !opts.listen) throw new UserError('--domain needs --listen: the edge routes the domain to that address (e.g. --listen 127.0.0.1:7070)');
@@ -162,4 +165,10 @@ function parseHostPort(value: string): { host: string; port: number } {
   if (i <= 0) throw new InvalidArgumentError(`expected HOST:PORT (e.g. 127.0.0.1:7070), got "${value}"`);
   const host = value.slice(0, i).replace(/^\[(.*)\]$/, '$1');
   return { host, port: parsePort(value.slice(i + 1)) };
+}
+
+function parseAccessLog(value: string): AccessLogMode {
+  const mode = ACCESS_LOG_MODES.find((m) => m === value);
+  if (mode === undefined) throw new InvalidArgumentError(`expected one of ${ACCESS_LOG_MODES.join(', ')}, got "${value}"`);
+  return mode;
 }
