@@ -106,7 +106,7 @@ runMain('edge-cost', async () => {
   }
   process.stdout.write(`\nedge-cost: wrk -t${WRK.threads} -c${WRK.connections} -d${WRK.seconds}s, ${ROUNDS} interleaved rounds, medians; one Node keep-alive container (${container})\n\n`);
   process.stdout.write(table(rows));
-  process.stdout.write("note: (b) has access_log off, no extra headers and one upstream, with reuseport and 64 idle upstream connections as calma's edge (the practical limit of one nginx hop); calma's edge logs every request, sets X-Forwarded-*/X-Request-Id and checks which of its two slots is live on every request.\n");
+  process.stdout.write("note: (b) has access_log off, no extra headers and one upstream, with reuseport and 64 idle upstream connections as calma's edge (the practical limit of one nginx hop); calma's edge sets X-Forwarded-*/X-Request-Id, checks on every request whether to log it (errors only, the default) and, once an environment has two slots, which one is live (a stat() of the marker file).\n");
   const vsHand = median(paired);
   const cpuEdge = median(cpuPerRequest.get(edge)!);
   const cpuHand = median(cpuPerRequest.get(hand)!);

@@ -24,11 +24,6 @@ export interface EdgePort {
   unstage?(app: string, env: string): Promise<void>;
   /** A request through the edge, as a user's would arrive. */
   probe(domain: string, path: string, timeoutMs: number): Promise<ProbeResult>;
-  /**
-   * How long after apply() a part of the edge may still route as before (nginx's workers
-   * each see a switch within it); drained() never ends sooner. Absent: at once.
-   */
-  readonly switchReachesAllMs?: number;
   /** Resolves once the requests on these (old) upstreams, sent before the last switch, are finished (at most ms). */
   drained(upstreams: readonly Upstream[], ms: number): Promise<void>;
   remove(app: string, env: string): Promise<void>;

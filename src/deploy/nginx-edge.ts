@@ -5,7 +5,6 @@
 import type { EnvEdgeState } from '../proxy/apply.js';
 import type { Edge } from '../proxy/edge.js';
 import { runningMasterPid, workerPids } from '../proxy/nginx.js';
-import { MARKER_RECHECK_SECONDS } from '../proxy/render.js';
 import { busyConnections } from '../proxy/inflight.js';
 import type { Route, Upstream } from '../proxy/routes.js';
 import type { EdgePort } from './execute.js';
@@ -39,11 +38,6 @@ export class NginxEdgePort implements EdgePort {
   private tls: TlsSource | undefined;
   /** Environments whose route was staged: the route as rendered, whether it is open yet, and the edge state to put back. */
   private readonly staged = new Map<string, { route: string; open: boolean; before: EnvEdgeState }>();
-
-  /** When the last apply() changed the edge (0: never); see drained(). */
-  private switchedAt = 0;
-  /** A marker's change reaches each worker within MARKER_RECHECK_SECONDS; the rest is room for nginx's clock, which ticks in whole seconds. */
-  readonly switchReachesAllMs = MARKER_RECHECK_SECONDS * 1000 + 250;
 
   constructor(private readonly edge: Edge) {}
 
@@ -87,7 +81,6 @@ export class NginxEdgePort implements EdgePort {
       // Without a change there was no reload: nothing old to wait for.
       this.previousWorkers = (await this.edge.apply(full)) ? before : [];
     }
-    this.switchedAt = Date.now();
     this.tls?.want(route.app, route.env, route.domains, route.https === true);
   }
 
@@ -124,10 +117,6 @@ export class NginxEdgePort implements EdgePort {
 
   async drained(upstreams: readonly Upstream[], ms: number): Promise<void> {
     const deadline = Date.now() + ms;
-    // First until every worker has seen the switch: before, one may still send a new
-    // request to an old replica, which the check below would then see in flight.
-    const settling = this.switchedAt + this.switchReachesAllMs - Date.now();
-    if (settling > 0) await new Promise((r) => setTimeout(r, settling));
     const pending = async (): Promise<boolean> => {
       if (this.previousWorkers.some(alive)) return true;
       // Without ss there is no telling: the whole drain period is waited.

@@ -151,7 +151,7 @@ export function servingContainers(releases: readonly RunningRelease[]): string[]
   return releases.filter((r) => r.running).flatMap((r) => r.containers);
 }
 
-/** The longest a failed green may take to finish what the edge sent it before it goes. */
+/** The longest a failed green may take to finish what the edge sent it before it goes (it goes as soon as nothing is in flight). */
 const UNDO_DRAIN_MS = 5000;
 
 /**
@@ -170,8 +170,7 @@ export function planCompensation(done: readonly Step[], blue: readonly string[])
   else if (switched) {
     const back: Slot = switched.slot === 'a' ? 'b' : 'a';
     steps.push(blue.length > 0 ? { kind: 'switch', containers: [...blue], slot: back, live: switched.standby, standby: switched.live } : { kind: 'switch', containers: [], slot: switched.slot, live: [], standby: [] });
-    // The edge's workers each see the switch back within a second: until then, and until
-    // what they sent green is answered, green stays.
+    // Requests the edge sent green before the switch back are answered before it goes.
     steps.push({ kind: 'drain', containers: [...switched.containers], upstreams: switched.live, ms: UNDO_DRAIN_MS });
   }
   // The release command (migrations) ran, even if it failed half-way: the data goes back to

@@ -170,30 +170,21 @@ export class StepRunner {
   private async verify(green: readonly Upstream[]): Promise<void> {
     const domain = this.web.domains[0];
     if (domain === undefined) return;
-    // Asked again until the switch has reached every worker of the edge: the one that
-    // answers may not have seen it yet (an old answer or, for a new environment, its
-    // 503), and a connection reset by a reload of nginx (another environment's change)
-    // is no verdict on green either. Then the last answer stands.
-    const until = Date.now() + Math.max(this.deps.edge.switchReachesAllMs ?? 0, RESET_RETRY_MS);
-    for (;;) {
-      const r = await this.deps.edge.probe(domain, this.web.healthcheck.path, this.web.healthcheck.timeoutMs);
-      // A healthy answer from the old release would prove nothing: it must come from green.
-      // nginx lists every replica it tried ("a:80, b:80"); the last one answered.
-      const answered = r.ok ? r.upstream?.split(',').pop()?.trim() : undefined;
-      if (r.ok && (r.upstream === undefined || green.some((u) => hostPort(u.host, u.port) === answered))) return;
-      const reset = !r.ok && /ECONNRESET|EPIPE|socket hang up/i.test(r.answer);
-      if (!(reset || (this.deps.edge.switchReachesAllMs ?? 0) > 0) || Date.now() >= until) {
-        if (!r.ok) throw new UserError(`the edge does not serve ${domain}${this.web.healthcheck.path} healthy after the switch: ${r.answer}`);
-        throw new UserError(`after the switch the edge still sends ${domain} to ${answered}, not to the new release`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, VERIFY_RETRY_MS));
+    // A connection reset by a reload of nginx (another environment's change) is no verdict on green: asked again.
+    let r = await this.deps.edge.probe(domain, this.web.healthcheck.path, this.web.healthcheck.timeoutMs);
+    for (let retry = 0; retry < 5 && !r.ok && /ECONNRESET|EPIPE|socket hang up/i.test(r.answer); retry++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      r = await this.deps.edge.probe(domain, this.web.healthcheck.path, this.web.healthcheck.timeoutMs);
+    }
+    if (!r.ok) throw new UserError(`the edge does not serve ${domain}${this.web.healthcheck.path} healthy after the switch: ${r.answer}`);
+    // A healthy answer from the old release would prove nothing: it must come from green.
+    // nginx lists every replica it tried ("a:80, b:80"); the last one answered.
+    const answered = r.upstream?.split(',').pop()?.trim();
+    if (r.upstream !== undefined && !green.some((u) => hostPort(u.host, u.port) === answered)) {
+      throw new UserError(`after the switch the edge still sends ${domain} to ${answered}, not to the new release`);
     }
   }
 }
-
-/** How long a probe reset by a reload is asked again (a reload's old workers close their connections within it). */
-const RESET_RETRY_MS = 500;
-const VERIFY_RETRY_MS = 50;
 
 function ignoreNotRunning(e: unknown): void {
   if ((e as { statusCode?: number }).statusCode !== 304 && (e as { statusCode?: number }).statusCode !== 404) throw e;

@@ -9,12 +9,6 @@ import { hostPort, validateRoute, validateSettings, type AccessLogMode, type Edg
 import { createHash } from 'node:crypto';
 import { UserError } from '../errors.js';
 
-/**
- * How long a worker of the edge may go on with what it last saw of a live-slot marker
- * (nginx's open_file_cache_valid, whole seconds): the longest a switch takes to reach all
- * of them.
- */
-export const MARKER_RECHECK_SECONDS = 1;
 
 /** Small pages in calma's words instead of nginx's. No `'` or `$`: they sit in a single-quoted nginx string that interpolates variables. */
 function page(status: string, text: string): string {
@@ -141,15 +135,6 @@ http {
                      '$request_time "$upstream_addr" $upstream_response_time $calma_request_id';
     # Buffered: one write per 64 KB (or per second) instead of one per request.
 ${accessLog(settings.accessLog ?? 'errors', p.accessLog)}
-    # The live-slot markers are checked per request from each worker's memory, not
-    # with a stat() each time (a tenth of the hop's CPU): a worker looks at a marker
-    # again ${MARKER_RECHECK_SECONDS} s after it last did, so a switch reaches every worker within
-    # that time, which the deployment waits out before the old release may stop. An
-    # absent marker is remembered too (errors on).
-    open_file_cache max=16384 inactive=60s;
-    open_file_cache_valid ${MARKER_RECHECK_SECONDS}s;
-    open_file_cache_errors on;
-
     # The daemon's own probes (with its token) are told which replica answered, so a
     # switch is verified on the new release; every other request gets no such header.
     map $http_x_calma_probe $calma_probe_upstream {
@@ -257,11 +242,9 @@ const PROXY_LOCATION = `        add_header X-Request-Id $calma_request_id always
 
 /** HTTP-01 challenges are answered from files calma writes, before any redirect to HTTPS. */
 function challengeLocation(settings: EdgeSettings): string {
-  // Not from the markers' cache: a token's file must be served the moment it is written.
   return `    location ^~ /.well-known/acme-challenge/ {
         alias ${edgePaths(settings).challenges}/;
         default_type text/plain;
-        open_file_cache off;
     }
 
 `;

@@ -98,7 +98,7 @@ test('a failure before the switch removes green only; after it, traffic goes bac
   assert.deepEqual(planCompensation([start, { kind: 'health', containers: ['g1', 'g2'], addresses: ['10.0.0.1', '10.0.0.2'], deadlineMs: 1 }], ['b1']), [{ kind: 'remove', containers: ['g1', 'g2'] }]);
   assert.deepEqual(planCompensation([start, switched], ['b1']), [
     { kind: 'switch', containers: ['b1'], slot: 'b', live: ups('10.0.0.9'), standby: ups('10.0.0.1', '10.0.0.2') },
-    // The edge's workers take up to a second to see the switch back: green finishes what they sent it.
+    // What the edge sent green before the switch back is answered before green goes.
     { kind: 'drain', containers: ['g1', 'g2'], upstreams: ups('10.0.0.1', '10.0.0.2'), ms: 5000 },
     { kind: 'remove', containers: ['g1', 'g2'] },
   ]);

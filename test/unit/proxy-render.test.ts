@@ -66,15 +66,6 @@ http {
     }
     access_log /srv/calma/edge/logs/access.log calma buffer=64k flush=1s if=$calma_log_line;
 
-    # The live-slot markers are checked per request from each worker's memory, not
-    # with a stat() each time (a tenth of the hop's CPU): a worker looks at a marker
-    # again 1 s after it last did, so a switch reaches every worker within
-    # that time, which the deployment waits out before the old release may stop. An
-    # absent marker is remembered too (errors on).
-    open_file_cache max=16384 inactive=60s;
-    open_file_cache_valid 1s;
-    open_file_cache_errors on;
-
     # The daemon's own probes (with its token) are told which replica answered, so a
     # switch is verified on the new release; every other request gets no such header.
     map $http_x_calma_probe $calma_probe_upstream {
@@ -203,7 +194,6 @@ server {
     location ^~ /.well-known/acme-challenge/ {
         alias /srv/calma/edge/acme-challenge/;
         default_type text/plain;
-        open_file_cache off;
     }
 
     location / {
@@ -233,7 +223,6 @@ server {
     location ^~ /.well-known/acme-challenge/ {
         alias /srv/calma/edge/acme-challenge/;
         default_type text/plain;
-        open_file_cache off;
     }
 
     location / {
@@ -286,7 +275,6 @@ test('two slots: both upstream blocks, and a per-request marker check picks the 
     location ^~ /.well-known/acme-challenge/ {
         alias /srv/calma/edge/acme-challenge/;
         default_type text/plain;
-        open_file_cache off;
     }
 
     location / {
