@@ -9,7 +9,6 @@ import { hostPort, validateRoute, validateSettings, type AccessLogMode, type Edg
 import { createHash } from 'node:crypto';
 import { UserError } from '../errors.js';
 
-
 /** Small pages in calma's words instead of nginx's. No `'` or `$`: they sit in a single-quoted nginx string that interpolates variables. */
 function page(status: string, text: string): string {
   return `<!doctype html><html><head><title>${status}</title></head><body style="font-family:sans-serif;margin:3em"><h1>${status}</h1><p>${text}</p><p><small>calma</small></p></body></html>`;
@@ -89,7 +88,8 @@ const UNREMARKABLE_STATUSES = ['101', '200', '201', '202', '204', '206', '301', 
 /** The access_log lines of nginx.conf for `mode` (see EdgeSettings.accessLog). */
 function accessLog(mode: AccessLogMode, path: string): string {
   if (mode === 'off') return '    access_log off;\n';
-  const all = `    access_log ${path} calma buffer=64k flush=1s`;
+  const all = `    # Buffered: one write per 64 KB (or per second) instead of one per request.
+    access_log ${path} calma buffer=64k flush=1s`;
   if (mode === 'all') return `${all};\n`;
   return `    # Errors only (calma server --access-log): the lines worth reading are not rotated
     # away by a busy site's 200s, and a request that went as asked costs no line.
@@ -133,7 +133,6 @@ http {
     include ${p.requestIds};
     log_format calma '$remote_addr [$time_iso8601] $host "$request" $status $body_bytes_sent '
                      '$request_time "$upstream_addr" $upstream_response_time $calma_request_id';
-    # Buffered: one write per 64 KB (or per second) instead of one per request.
 ${accessLog(settings.accessLog ?? 'errors', p.accessLog)}
     # The daemon's own probes (with its token) are told which replica answered, so a
     # switch is verified on the new release; every other request gets no such header.

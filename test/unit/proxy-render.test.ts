@@ -57,13 +57,13 @@ http {
     include /srv/calma/edge/request-id.conf;
     log_format calma '$remote_addr [$time_iso8601] $host "$request" $status $body_bytes_sent '
                      '$request_time "$upstream_addr" $upstream_response_time $calma_request_id';
-    # Buffered: one write per 64 KB (or per second) instead of one per request.
     # Errors only (calma server --access-log): the lines worth reading are not rotated
     # away by a busy site's 200s, and a request that went as asked costs no line.
     map $status $calma_log_line {
         101 ""; 200 ""; 201 ""; 202 ""; 204 ""; 206 ""; 301 ""; 302 ""; 303 ""; 304 ""; 307 ""; 308 "";
         default 1;
     }
+    # Buffered: one write per 64 KB (or per second) instead of one per request.
     access_log /srv/calma/edge/logs/access.log calma buffer=64k flush=1s if=$calma_log_line;
 
     # The daemon's own probes (with its token) are told which replica answered, so a
@@ -142,6 +142,7 @@ http {
 test('the access log: errors only by default, every request or none on demand', () => {
   const line = (text: string): string[] => text.split('\n').filter((l) => l.includes('access_log'));
   assert.deepEqual(line(renderMainConfig({ ...settings, accessLog: 'all' })), ['    access_log /srv/calma/edge/logs/access.log calma buffer=64k flush=1s;']);
+  assert.doesNotMatch(renderMainConfig({ ...settings, accessLog: 'off' }), /Buffered/);
   assert.deepEqual(line(renderMainConfig({ ...settings, accessLog: 'off' })), ['    access_log off;']);
   assert.deepEqual(line(renderMainConfig({ ...settings, accessLog: 'errors' })), line(renderMainConfig(settings)));
   assert.doesNotMatch(renderMainConfig({ ...settings, accessLog: 'all' }), /calma_log_line/);
