@@ -6,10 +6,12 @@
 // worker) under callgrind in front of a Node keep-alive server on loopback;
 // LOW and then HIGH requests go through it over 8 keep-alive connections, and
 // the difference of the two totals over HIGH - LOW is the cost of one request
-// (start-up and shutdown cancel out). Compared: calma's edge as rendered, the
-// bare proxy of edge-cost (b), and calma's edge without each of its
-// per-request features in turn. System calls per request are counted too
-// (strace -c): the edge's extras are all in nginx's own instructions.
+// (start-up and shutdown cancel out). Compared: calma's edge as rendered (two
+// slots, and one), the bare proxy of edge-cost (b), and calma's edge with one
+// choice changed or one per-request feature left out at a time. System calls
+// per request are counted too (strace -c): with two slots, the live-slot
+// marker's stat() is one more per request; the other extras are nginx's own
+// instructions.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -32,7 +34,8 @@ type Edit = (text: string) => string;
 type Ports = [number, number];
 
 /**
- * calma's edge for one environment (one slot) proxying to `upstreamPort`, with `edit` (if any)
+ * calma's edge for one environment proxying to `upstreamPort` from both slots (slot b live) or,
+ * with `slots` 1, from one, with `edit` (if any)
  * applied to both files; an edit that no longer changes either (the renderer changed) fails the
  * bench rather than measure calma's edge under another name.
  */

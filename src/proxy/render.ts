@@ -5,7 +5,7 @@
 
 import { join } from 'node:path';
 import { edgePaths } from './paths.js';
-import { hostPort, validateRoute, validateSettings, type AccessLogMode, type EdgeSettings, type Route, type Upstream } from './routes.js';
+import { DEFAULT_ACCESS_LOG, hostPort, validateRoute, validateSettings, type AccessLogMode, type EdgeSettings, type Route, type Upstream } from './routes.js';
 import { createHash } from 'node:crypto';
 import { UserError } from '../errors.js';
 
@@ -133,7 +133,7 @@ http {
     include ${p.requestIds};
     log_format calma '$remote_addr [$time_iso8601] $host "$request" $status $body_bytes_sent '
                      '$request_time "$upstream_addr" $upstream_response_time $calma_request_id';
-${accessLog(settings.accessLog ?? 'errors', p.accessLog)}
+${accessLog(settings.accessLog ?? DEFAULT_ACCESS_LOG, p.accessLog)}
     # The daemon's own probes (with its token) are told which replica answered, so a
     # switch is verified on the new release; every other request gets no such header.
     map $http_x_calma_probe $calma_probe_upstream {

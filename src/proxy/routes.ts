@@ -51,13 +51,14 @@ export interface EdgeSettings {
   bindAddress: string;
   /** The daemon's probes send it (X-Calma-Probe) and learn which replica answered (X-Calma-Upstream); no one else does. */
   probeToken?: string;
-  /** Which requests the edge's access log records (default 'errors'). */
+  /** Which requests the edge's access log records (DEFAULT_ACCESS_LOG when absent). */
   accessLog?: AccessLogMode;
 }
 
 /** Every request, only those answered with an error (4xx, 5xx, anything unusual), or none. */
 export const ACCESS_LOG_MODES = ['all', 'errors', 'off'] as const;
 export type AccessLogMode = (typeof ACCESS_LOG_MODES)[number];
+export const DEFAULT_ACCESS_LOG: AccessLogMode = 'errors';
 
 export const PROBE_TOKEN_PATTERN = /^[A-Za-z0-9]{16,64}$/;
 

@@ -295,4 +295,13 @@ describe('the edge with a real nginx', () => {
       stop();
     }
   });
+
+  test('a new nginx master gets a new epoch: its connection numbers start again, its request ids do not repeat', async () => {
+    const epoch = (): string => /"([a-z0-9]+)-/.exec(readFileSync(edgePaths(settings).requestIds, 'utf8'))![1]!;
+    const before = epoch();
+    await edge.stop();
+    await edge.ensureRunning();
+    assert.notEqual(epoch(), before);
+    assert.match(String((await get('blog.test')).headers['x-request-id']), new RegExp(`^${epoch()}-\\d+-\\d+$`));
+  });
 });

@@ -13,7 +13,7 @@ import { openDb } from '../../state/db.js';
 import { ensureCalmaHome } from '../../state/home.js';
 import { clientFromEnv } from '../client.js';
 import { globalOptions, printJson } from '../context.js';
-import { ACCESS_LOG_MODES, type AccessLogMode } from '../../proxy/routes.js';
+import { ACCESS_LOG_MODES, DEFAULT_ACCESS_LOG, type AccessLogMode } from '../../proxy/routes.js';
 
 interface ServerOptions {
   listen?: { host: string; port: number };
@@ -38,7 +38,7 @@ export function registerServer(program: Command): void {
     .option('--http-port <n>', 'the port of the HTTP edge', parsePort, 80)
     .option('--https-port <n>', 'the port of the HTTPS edge', parsePort, 443)
     .option('--edge-address <ip>', 'the address the edge listens on', '0.0.0.0')
-    .option('--access-log <mode>', `which requests the edge logs to $CALMA_HOME/edge/logs/access.log: ${ACCESS_LOG_MODES.join(', ')}`, parseAccessLog, 'errors')
+    .option('--access-log <mode>', `which requests the edge logs to $CALMA_HOME/edge/logs/access.log: ${ACCESS_LOG_MODES.join(', ')}`, parseAccessLog, DEFAULT_ACCESS_LOG)
     .option('--app-dns <ip...>', "DNS servers for app containers (default: the engine's)")
     .option('--acme-email <address>', 'the contact address of the ACME account (expiry notices)')
     .option('--acme-staging', "use Let's Encrypt's staging directory (untrusted certificates, generous limits): try it first")
