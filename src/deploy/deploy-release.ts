@@ -5,19 +5,17 @@ import type Docker from 'dockerode';
 import { resolve } from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { CalmaConfig } from '../config/schema.js';
-import { ensureEdgeNetwork } from '../runtime/network.js';
-import { addressHolders, listReleases } from '../runtime/releases.js';
 import type { AddressBook } from '../state/addresses.js';
 import { newDeploymentId, webContainerName } from '../runtime/names.js';
 import type { Journal } from '../state/journal.js';
 import { executeDeployment, type EdgePort, type ExecutorDeps, type WebSpec } from './execute.js';
 import { restoreSnapshot } from '../backup/restore.js';
 import { takeBackup } from '../backup/take.js';
-import { ensureServices, envNetworkName, listServices } from '../runtime/services.js';
+import { ensureServices, envNetworkName } from '../runtime/services.js';
 import type { BackupStore } from '../state/backups.js';
 import { backupRequest, hasBackupWork, serviceSpecs, undefinedServices } from './data.js';
-import { greenSlot, planDeployment, servingContainers, type DeployTarget } from './plan.js';
-import { reserveSlotAddresses } from './slot-addresses.js';
+import { planDeployment, servingContainers, type DeployTarget } from './plan.js';
+import { prepareDeployment, type Prepared } from './prepare.js';
 
 /** calma.yml's `keep`; a release recorded before that key existed (rolled back to) has none: its default then. */
 function releasesKept(config: CalmaConfig): number {
@@ -42,6 +40,8 @@ export interface ReleaseInput {
   restoreBackup?: string;
   /** The environment `restoreBackup` was taken in, when not this one (a preview starting from production's data). */
   restoreFrom?: string;
+  /** Read and reserved while the release was built (deploy/prepare.ts startEarly); else done here. */
+  prepared?: Promise<Prepared>;
 }
 
 export interface DeployDeps {
@@ -67,17 +67,7 @@ export async function deployRelease(input: ReleaseInput, deps: DeployDeps): Prom
   const { config, env } = input;
   const app = config.app;
   const deploymentId = newDeploymentId();
-  // Asked of the engine at once: each list walks every container it holds (a thousand apps:
-  // a thousand each), so one after the other they would add up.
-  const [releases, network, services] = await Promise.all([listReleases(deps.docker, app, env), ensureEdgeNetwork(deps.docker), listServices(deps.docker, app, env)]);
-  const slot = greenSlot(releases);
-  const { green: addresses, standby: standbyAddresses } = await reserveSlotAddresses(deps.addresses, (list) => addressHolders(deps.docker, list), {
-    app,
-    env,
-    slot,
-    replicas: config.web.replicas,
-    subnet: network.subnet,
-  });
+  const { releases, services, slot, addresses, standbyAddresses } = await (input.prepared ?? prepareDeployment(deps, app, env, config.web.replicas));
   const target: DeployTarget = {
     app,
     env,

@@ -22,6 +22,8 @@ export interface EdgePort {
   stage?(route: Route): Promise<void>;
   /** After a failed deployment that staged: the environment's edge as it was before stage(). */
   unstage?(app: string, env: string): Promise<void>;
+  /** Environments whose staged route was never opened (a deployment that never reached its switch). */
+  unopenedStages?(): { app: string; env: string }[];
   /** A request through the edge, as a user's would arrive. */
   probe(domain: string, path: string, timeoutMs: number): Promise<ProbeResult>;
   /** Resolves once the requests on these (old) upstreams, sent before the last switch, are finished (at most ms). */

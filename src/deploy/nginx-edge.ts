@@ -13,6 +13,11 @@ import { httpProbe, type ProbeResult } from './health.js';
 /** A connection with no data either way for this long, and no request awaiting its answer, is idle. */
 const QUIET_MS = 250;
 
+/** A route as the edge renders it: the release it names is only logged, so two routes differing in it alone are the same file. */
+function routeKey(route: Route): string {
+  return JSON.stringify({ ...route, release: undefined });
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -36,8 +41,8 @@ export class NginxEdgePort implements EdgePort {
   /** Each environment's route as last applied (before its certificate was added), to re-render it when a certificate arrives. */
   private readonly routes = new Map<string, Route>();
   private tls: TlsSource | undefined;
-  /** Environments whose route was staged: the route as rendered, whether it is open yet, and the edge state to put back. */
-  private readonly staged = new Map<string, { route: string; open: boolean; before: EnvEdgeState }>();
+  /** Environments whose route was staged: the route (routeKey), whether it is open yet, the edge state to put back, and the staging under way or done. */
+  private readonly staged = new Map<string, { route: string; open: boolean; before: EnvEdgeState; loading: Promise<void> }>();
 
   constructor(private readonly edge: Edge) {}
 
@@ -50,18 +55,27 @@ export class NginxEdgePort implements EdgePort {
     return tls ? { ...route, tls } : route;
   }
 
-  async stage(route: Route): Promise<void> {
+  stage(route: Route): Promise<void> {
     const key = `${route.app}/${route.env}`;
     const full = this.withTls(route);
-    this.staged.set(key, { route: JSON.stringify(full), open: false, before: this.edge.state(route.app, route.env) });
-    await this.edge.stage(full);
+    const same = this.staged.get(key);
+    // Staged already, while the release was built (deploy/prepare.ts): nothing more to load.
+    if (same && !same.open && same.route === routeKey(full)) return same.loading;
+    const loading = this.edge.stage(full);
+    this.staged.set(key, { route: routeKey(full), open: false, before: this.edge.state(route.app, route.env), loading });
+    return loading;
   }
 
   async unstage(app: string, env: string): Promise<void> {
     const staged = this.staged.get(`${app}/${env}`);
     if (!staged) return;
     this.staged.delete(`${app}/${env}`);
+    await staged.loading.catch(() => undefined);
     await this.edge.restore(app, env, staged.before);
+  }
+
+  unopenedStages(): { app: string; env: string }[] {
+    return this.edge.unopenedStages();
   }
 
   async apply(route: Route): Promise<void> {
@@ -69,7 +83,7 @@ export class NginxEdgePort implements EdgePort {
     this.routes.set(key, route);
     const full = this.withTls(route);
     const staged = this.staged.get(key);
-    if (staged && !staged.open && staged.route === JSON.stringify(full)) {
+    if (staged && !staged.open && staged.route === routeKey(full)) {
       // Loaded while green started: the switch only lets traffic in. Kept (open) for unstage until the next stage.
       staged.open = true;
       await this.edge.open(full);

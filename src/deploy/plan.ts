@@ -128,7 +128,7 @@ export function planDeployment(releases: readonly RunningRelease[], target: Depl
   return steps;
 }
 
-function upstreams(addresses: readonly string[], port: number): Upstream[] {
+export function upstreams(addresses: readonly string[], port: number): Upstream[] {
   // A container without an address label (made before calma pinned addresses) is not routable this way.
   return addresses.filter((a) => a !== '').map((host) => ({ host, port }));
 }

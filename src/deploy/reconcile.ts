@@ -27,12 +27,20 @@ export async function reconcile(deps: ReconcileDeps): Promise<void> {
   await removeOneOffs(deps.docker);
   // One container list for all environments, then a few at a time: a thousand apps
   // start in seconds, each probe bounded by its own health timeout.
-  const queue = [...(await listAllReleases(deps.docker)).values()];
+  const all = await listAllReleases(deps.docker);
+  // A route staged for a new environment whose release never started (the daemon stopped
+  // while it built): nothing serves it, so its domains go back to the edge's 404.
+  for (const { app, env } of deps.edge.unopenedStages?.() ?? []) {
+    if (all.has(`${app}/${env}`)) continue;
+    await deps.edge.remove(app, env);
+    deps.log('staged route of a deployment that never started removed', { app, env });
+  }
+  const queue = [...all.values()];
   const worker = async (): Promise<void> => {
     for (let next = queue.shift(); next; next = queue.shift()) await rewriteRoute(deps, next.app, next.env, next.releases);
   };
-  const all = (): Promise<void[]> => Promise.all(Array.from({ length: RECONCILE_CONCURRENCY }, worker));
-  await (deps.edge.batch ? deps.edge.batch(all) : all());
+  const rewriteAll = (): Promise<void[]> => Promise.all(Array.from({ length: RECONCILE_CONCURRENCY }, worker));
+  await (deps.edge.batch ? deps.edge.batch(rewriteAll) : rewriteAll());
 }
 
 const RECONCILE_CONCURRENCY = 8;

@@ -11,6 +11,7 @@ import type { ExecutorDeps, WebSpec } from './execute.js';
 import { httpProbe, waitHealthy } from './health.js';
 import { hostPort, type Route, type Upstream } from '../proxy/routes.js';
 import type { DeployTarget, Step } from './plan.js';
+import { webRoute } from './prepare.js';
 
 /** How each kind of step acts on the engine and the edge. */
 export class StepRunner {
@@ -91,18 +92,7 @@ export class StepRunner {
 
   /** The environment's edge route with `live` in `slot`: what the switch applies (and stage loads ahead of it). */
   private route(slot: 'a' | 'b', live: Upstream[], standby: Upstream[]): Route {
-    return {
-      app: this.target.app,
-      env: this.target.env,
-      domains: this.web.domains,
-      upstreams: live,
-      slot,
-      standby,
-      maxBodyBytes: this.web.maxBodyBytes,
-      https: this.web.https,
-      hsts: this.web.hsts,
-      release: this.web.release,
-    };
+    return webRoute(this.target.app, this.target.env, this.web, slot, live, standby);
   }
 
   private async health(containers: readonly string[], addresses: readonly string[]): Promise<void> {

@@ -5,6 +5,7 @@
 import type { CalmaConfig } from '../config/schema.js';
 import { runBuild } from '../build/run-build.js';
 import { deployRelease } from '../deploy/deploy-release.js';
+import { startEarly } from '../deploy/prepare.js';
 import { errorMessage, UserError } from '../errors.js';
 import type { PipelineStore } from '../state/pipelines.js';
 import { appSecrets, releaseDeps, urlsOf, type DeployHandlerDeps } from '../server/deploy-handler.js';
@@ -66,57 +67,67 @@ export async function runPipeline(job: PipelineJob, deps: RunDeps): Promise<stri
     const secrets = appSecrets(deps.deploy, app, config.secrets);
     deps.logs.hide(id, Object.values(secrets));
     return await deps.locks.run(`${app}/${target.env}`, async () => {
-      const report = await runBuild(checkout.dir, config, {
-        docker: deps.deploy.docker,
-        db: deps.deploy.db,
-        // No commit: not a git directory, so the version comes from the content.
-        git: checkout.commit ? { sha: checkout.commit, branch: checkout.branch || undefined, tags: checkout.tags, dirty: checkout.dirty } : null,
-        signal: job.signal,
-        reuse: true,
-        observer: {
-          phase: (name, detail) => {
-            // The phase after the test stage means the tests passed.
-            if (stage?.name === 'test') job.tested?.(true, 'tests passed');
-            enter(name, detail);
-          },
-          event: (e) => {
-            if (e.kind === 'step') log(`step ${e.step.n}/${e.step.total} ${e.step.instruction}`);
-            else if (e.kind === 'output') log(`  | ${e.line}`);
-          },
-          line: log,
-        },
-      }).catch((e: unknown) => {
-        if (stage?.name === 'test') job.tested?.(false, errorMessage(e));
-        throw e;
-      });
-      job.signal.throwIfAborted();
-      const image = `${app}:${report.version}`;
-      enter('deploy', `${image} to ${target.env}`);
-      job.deploying();
+      // What the deployment reads, reserves and (for a new environment) loads into the edge
+      // goes on while the release builds. On any failure it is given up: a route staged for
+      // it goes (a deployment that staged it itself has already undone it; then nothing).
+      const early = startEarly(deps.deploy, config, target.env);
       try {
-        const out = await deployRelease(
-          {
-            kind: 'deploy',
-            env: target.env,
-            image,
-            version: report.version,
-            commit: checkout.commit,
-            branch: checkout.branch,
-            tags: checkout.tags,
-            config,
-            appDir: checkout.dir,
-            secrets,
-            ...(job.seed ? { restoreBackup: job.seed.backupId, restoreFrom: job.seed.from } : {}),
+        const report = await runBuild(checkout.dir, config, {
+          docker: deps.deploy.docker,
+          db: deps.deploy.db,
+          // No commit: not a git directory, so the version comes from the content.
+          git: checkout.commit ? { sha: checkout.commit, branch: checkout.branch || undefined, tags: checkout.tags, dirty: checkout.dirty } : null,
+          signal: job.signal,
+          reuse: true,
+          observer: {
+            phase: (name, detail) => {
+              // The phase after the test stage means the tests passed.
+              if (stage?.name === 'test') job.tested?.(true, 'tests passed');
+              enter(name, detail);
+            },
+            event: (e) => {
+              if (e.kind === 'step') log(`step ${e.step.n}/${e.step.total} ${e.step.instruction}`);
+              else if (e.kind === 'output') log(`  | ${e.line}`);
+            },
+            line: log,
           },
-          releaseDeps(deps.deploy, log, job.actor),
-        );
-        deps.store.linkDeployment(id, out.deploymentId);
-        deps.deploy.scheduleChanged?.(app, target.env);
-        job.emit({ type: 'result', deploymentId: out.deploymentId, image, version: report.version, urls: urlsOf(target.domains, deps.deploy.httpPort) });
-        return out.deploymentId;
+        }).catch((e: unknown) => {
+          if (stage?.name === 'test') job.tested?.(false, errorMessage(e));
+          throw e;
+        });
+        job.signal.throwIfAborted();
+        const image = `${app}:${report.version}`;
+        enter('deploy', `${image} to ${target.env}`);
+        job.deploying();
+        try {
+          const out = await deployRelease(
+            {
+              kind: 'deploy',
+              env: target.env,
+              image,
+              version: report.version,
+              commit: checkout.commit,
+              branch: checkout.branch,
+              tags: checkout.tags,
+              config,
+              appDir: checkout.dir,
+              secrets,
+              ...(job.seed ? { restoreBackup: job.seed.backupId, restoreFrom: job.seed.from } : {}),
+              prepared: early.prepared,
+            },
+            releaseDeps(deps.deploy, log, job.actor),
+          );
+          deps.store.linkDeployment(id, out.deploymentId);
+          deps.deploy.scheduleChanged?.(app, target.env);
+          job.emit({ type: 'result', deploymentId: out.deploymentId, image, version: report.version, urls: urlsOf(target.domains, deps.deploy.httpPort) });
+          return out.deploymentId;
+        } catch (e) {
+          const deploymentId = (e as { deploymentId?: unknown }).deploymentId;
+          if (typeof deploymentId === 'string') deps.store.linkDeployment(id, deploymentId);
+          throw e;
+        }
       } catch (e) {
-        const deploymentId = (e as { deploymentId?: unknown }).deploymentId;
-        if (typeof deploymentId === 'string') deps.store.linkDeployment(id, deploymentId);
+        await early.abandon();
         throw e;
       }
     }).then((deploymentId) => {

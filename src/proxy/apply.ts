@@ -5,7 +5,7 @@
 // configuration that fails the check never replaces a working one. Only the
 // changed environment's file is touched: a thousand apps stay as fast as one.
 
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAppName, isDnsLabel } from '../config/names.js';
 import { UserError } from '../errors.js';
@@ -160,6 +160,27 @@ export async function openRoute(settings: EdgeSettings, route: Route): Promise<v
   setLiveSlot(settings, route.app, route.env, route.slot ?? 'a');
   setServing(settings, route.app, route.env, true);
   await replaceEnvFile(settings, envFileName(route.app, route.env), renderEnvironmentConfig(route, settings), ownerLine(route.app, route.env), { reload: false });
+}
+
+const OWNER_LINE = /^# calma route app=(\S+) env=(\S+)$/;
+
+/**
+ * The environments whose file is staged and was never opened: what a deployment leaves
+ * when its daemon stops before the switch (a pipeline stages a new environment's route
+ * while the release still builds, before the deployment is journalled).
+ */
+export function unopenedStages(settings: EdgeSettings): { app: string; env: string }[] {
+  const p = edgePaths(settings);
+  if (!existsSync(p.envs)) return [];
+  return readdirSync(p.envs).flatMap((file) => {
+    const text = ENV_FILE_PATTERN.test(file) ? readIfExists(join(p.envs, file)) : null;
+    const owner = text === null ? null : OWNER_LINE.exec(firstLine(text));
+    if (!text || !owner) return [];
+    const [, app, env] = owner as unknown as [string, string, string];
+    // Only a staged file checks the serving marker; once opened, the marker exists.
+    const marker = join(p.live, servingMarkerName(app, env));
+    return text.includes(marker) && !existsSync(marker) ? [{ app, env }] : [];
+  });
 }
 
 /** Puts an environment's file and markers back as readEnvState saw them (reloading): a staged deployment that failed. */

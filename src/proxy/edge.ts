@@ -4,7 +4,7 @@
 // restarted calma finds it serving and simply carries on.
 
 import { errorMessage } from '../errors.js';
-import { applyRoute, openRoute, readEnvState, removeRoute, restoreEnvState, stageRoute, withReloadsBatched, writeMainConfig, type EnvEdgeState } from './apply.js';
+import { applyRoute, openRoute, readEnvState, removeRoute, restoreEnvState, stageRoute, unopenedStages, withReloadsBatched, writeMainConfig, type EnvEdgeState } from './apply.js';
 import { probeToken } from './files.js';
 import { withEdgeLock } from './lock.js';
 import { isNginxRunning, nginxReload, nginxTest, runningMasterPid, startNginx, stopNginx } from './nginx.js';
@@ -72,6 +72,11 @@ export class Edge {
   async open(route: Route): Promise<void> {
     await openRoute(this.settings, route);
     this.log('edge route opened', { app: route.app, env: route.env, slot: route.slot ?? 'a', upstreams: route.upstreams.length, release: route.release });
+  }
+
+  /** Environments staged and never opened (see unopenedStages). */
+  unopenedStages(): { app: string; env: string }[] {
+    return unopenedStages(this.settings);
   }
 
   state(app: string, env: string): EnvEdgeState {

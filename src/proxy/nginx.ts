@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { UnavailableError, UserError } from '../errors.js';
 import { ensureLayout, readIfExists, writeFileAtomic, writeRequestIdConfig } from './files.js';
+import { loweredWhileLoading } from './load-priority.js';
 import { edgePaths, nginxBaseArgs } from './paths.js';
 import { renderMainConfig } from './render.js';
 import { validateSettings, type EdgeSettings } from './routes.js';
@@ -179,16 +180,22 @@ export async function nginxReload(settings: EdgeSettings, timeoutMs = 10_000): P
   if (master === null) throw new UnavailableError('the edge (nginx) is not running');
   const before = new Set(workerPids(master));
   const logged = sizeOf(edgePaths(settings).errorLog);
-  // The signal itself, to the master we know: `nginx -s reload` would first read the whole configuration just to find it.
-  process.kill(master, 'SIGHUP');
+  const restorePriority = loweredWhileLoading(master, () => workerPids(master));
   let refused: string | undefined;
-  const renewed = await waitUntil(() => {
-    // A configuration the master cannot load leaves the old workers serving and says why in the error log.
-    refused = emergencySince(settings, logged);
-    if (refused !== undefined) return true;
-    const now = workerPids(master);
-    return now.some((p) => !before.has(p)) && now.every((p) => !before.has(p) || isShuttingDown(p));
-  }, timeoutMs);
+  let renewed: boolean;
+  try {
+    // The signal itself, to the master we know: `nginx -s reload` would first read the whole configuration just to find it.
+    process.kill(master, 'SIGHUP');
+    renewed = await waitUntil(() => {
+      // A configuration the master cannot load leaves the old workers serving and says why in the error log.
+      refused = emergencySince(settings, logged);
+      if (refused !== undefined) return true;
+      const now = workerPids(master);
+      return now.some((p) => !before.has(p)) && now.every((p) => !before.has(p) || isShuttingDown(p));
+    }, timeoutMs);
+  } finally {
+    restorePriority();
+  }
   if (refused !== undefined) throw new UserError(`the edge (nginx) refused the new configuration: ${refused}`);
   if (!renewed) throw new UserError('the edge (nginx) did not take the new configuration', errorLogTail(settings));
 }

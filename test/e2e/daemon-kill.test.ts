@@ -15,11 +15,13 @@ import { startCliServer } from '../support/server-cli.js';
 
 const app = uniqueApp('kill');
 const fresh = uniqueApp('killn');
+const building = uniqueApp('killb');
 const home = tempHome();
 after(async () => {
   home.cleanup();
   await removeApp(app);
   await removeApp(fresh);
+  await removeApp(building);
 });
 
 const webContainers = async (name = app) => docker.listContainers({ all: true, filters: { label: [`calma.app=${name}`, 'calma.role=web'] } });
@@ -118,6 +120,37 @@ test('SIGKILL in the first deployment of a new app: its staged route (503 meanwh
     const deployments = JSON.parse((await calma(['--json', 'deployments', fresh], { env })).stdout) as Array<{ status: string; reason: string | null }>;
     assert.equal(deployments[0]!.status, 'failed');
     assert.match(deployments[0]!.reason ?? '', /^interrupted: the daemon stopped during health$/);
+  } finally {
+    await server.stop();
+    dir.cleanup();
+  }
+});
+
+test('SIGKILL while a new app builds: the route staged meanwhile is gone after the restart', async () => {
+  const domain = `${building}.test`;
+  const { env, args, httpPort, config } = await setup(building, domain);
+  const dir = appFromFixture('web', building, config(''));
+  // A build that takes long enough to be killed in: the pipeline stages the route while it runs.
+  dir.write('Dockerfile', 'FROM calma/busybox:base\nRUN sleep 60\nEXPOSE 8080\n');
+  commitAll(dir);
+  let server = await startCliServer(args, env);
+  try {
+    const pending = calma(['deploy', dir.dir], { env });
+    const deadline = Date.now() + 30_000;
+    let seen = await getVia(httpPort, domain, '/', { newConnection: true });
+    while (seen.status !== 503 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      seen = await getVia(httpPort, domain, '/', { newConnection: true });
+    }
+    assert.equal(seen.status, 503, 'staged while the release builds');
+    const exited = new Promise((r) => server.child.once('exit', r));
+    server.child.kill('SIGKILL');
+    await exited;
+    assert.equal((await pending).code, 1);
+
+    server = await startCliServer(args, env);
+    assert.equal((await getVia(httpPort, domain)).status, 404, 'no deployment ever started: the domain is unknown again');
+    assert.deepEqual(readdirSync(join(home.home, 'edge', 'envs')).filter((f) => f.startsWith(`${building}--`)), []);
   } finally {
     await server.stop();
     dir.cleanup();

@@ -3,6 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { appFromFixture, commitAll, repoRoot, uniqueApp, type AppDir } from '../support/app-dir.js';
 import { calma } from '../support/cli.js';
@@ -39,6 +40,17 @@ describe('calma deploy through the daemon', () => {
     home.cleanup();
     await removeApp(app);
     await docker.getVolume(`${app}_data`).remove().catch(() => undefined);
+  });
+
+  test('a first deploy whose build fails leaves no route behind: the domain stays unknown to the edge', async () => {
+    // The new environment's route is staged while the release builds (deploy/prepare.ts); the failure takes it away again.
+    dir.write('calma.yml', config('v1').replace('build:\n', 'build:\n  target: nowhere\n'));
+    const r = await calma(['deploy', dir.dir], { env });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /nowhere/);
+    assert.deepEqual(readdirSync(join(home.home, 'edge', 'envs')), []);
+    assert.equal((await getVia(httpPort, domain)).status, 404);
+    dir.write('calma.yml', config('v1'));
   });
 
   test('the first deploy serves the release and prints its URL', async () => {
