@@ -8,13 +8,14 @@
 // within each round (the machine's speed drifts between rounds more than the
 // two differ).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { edgePidFile, mustDeploy, startDaemon, treeCpuSeconds } from './lib/calma.js';
 import { caddyVersion, startCaddy } from './lib/caddy.js';
 import { appContainers, buildNodeBase, cleanupLabel, containerIp } from './lib/docker.js';
 import { get } from './lib/load.js';
 import { startHandNginx } from './lib/nginx.js';
-import { freePort, median, runId, runMain, sleep, table, tempDir } from './lib/run.js';
+import { freePort, median, must, runId, runMain, sleep, table, tempDir } from './lib/run.js';
 import { roundOrder } from './lib/order.js';
 import { hasWrk, wrk, type WrkResult } from './lib/wrk.js';
 
@@ -26,6 +27,13 @@ const ROUNDS = 24;
 const WRK = { threads: 2, connections: 64, seconds: 2 };
 /** A pause before each run: the app's garbage collection and the kernel's work after the previous run's load end there, not in the next run. */
 const SETTLE_MS = 1000;
+
+/** The whole machine's CPU time so far (/proc/stat, clock ticks of 1/100 s): busy (user, system, interrupts) and idle. */
+function machineCpu(): { busy: number; idle: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = f as [number, number, number, number, number, number, number, number];
+  return { busy: (user + nice + system + irq + softirq + steal) / 100, idle: (idle + iowait) / 100 };
+}
 
 const SERVER_JS = `const http = require('http');
 const server = http.createServer((req, res) => {
@@ -58,6 +66,8 @@ runMain('edge-cost', async () => {
   const [container] = await appContainers(app);
   if (!container) throw new Error(`no running container of ${app}`);
   const ip = await containerIp(container, 'calma-edge');
+  // The app's node process (the container's first), whose CPU time per request is measured too.
+  const appPid = Number((await must('docker', ['inspect', '-f', '{{.State.Pid}}', container])).trim());
   const nginx = await startHandNginx(await freePort(), `${ip}:8080`);
   const caddy = await caddyVersion();
   const caddyPort = await freePort();
@@ -78,20 +88,35 @@ runMain('edge-cost', async () => {
   }
   const results = new Map<string, WrkResult[]>(targets.map((t) => [t.name, []]));
   const cpuPerRequest = new Map<string, number[]>(); // µs of nginx CPU (master and workers) per request
+  // Where each target's requests cost CPU: the app's process, and the whole machine (wrk, the
+  // proxy, the app and the kernel's network work), per request; and the share of CPU left idle.
+  const appPerRequest = new Map<string, number[]>();
+  const machinePerRequest = new Map<string, number[]>();
+  const idleShare = new Map<string, number[]>();
+  const push = (m: Map<string, number[]>, k: string, v: number): void => void m.set(k, [...(m.get(k) ?? []), v]);
   for (let round = 1; round <= ROUNDS; round++) {
     for (const t of roundOrder(targets, round)) {
       await sleep(SETTLE_MS);
       const master = t.pidFile ? Number(readFileSync(t.pidFile, 'utf8').trim()) : 0;
       const cpuBefore = master ? treeCpuSeconds(master) : 0;
+      const appBefore = treeCpuSeconds(appPid);
+      const machineBefore = machineCpu();
       const r = await wrk(t.url, domain, WRK);
+      const machineAfter = machineCpu();
       results.get(t.name)!.push(r);
+      const app = ((treeCpuSeconds(appPid) - appBefore) * 1e6) / r.requests;
+      const busy = ((machineAfter.busy - machineBefore.busy) * 1e6) / r.requests;
+      const idle = (machineAfter.idle - machineBefore.idle) / (machineAfter.idle - machineBefore.idle + machineAfter.busy - machineBefore.busy);
+      push(appPerRequest, t.name, app);
+      push(machinePerRequest, t.name, busy);
+      push(idleShare, t.name, idle);
       let cpu = '';
       if (master) {
         const us = ((treeCpuSeconds(master) - cpuBefore) * 1e6) / r.requests;
-        cpuPerRequest.set(t.name, [...(cpuPerRequest.get(t.name) ?? []), us]);
+        push(cpuPerRequest, t.name, us);
         cpu = ` nginx CPU ${us.toFixed(1)} µs/request`;
       }
-      process.stderr.write(`round ${round} ${t.name}: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms errors ${r.errors}${cpu}\n`);
+      process.stderr.write(`round ${round} ${t.name}: ${r.rps.toFixed(0)} req/s p50 ${r.p50} ms p99 ${r.p99} ms errors ${r.errors}${cpu} app ${app.toFixed(1)} µs machine ${busy.toFixed(1)} µs/request idle ${(idle * 100).toFixed(0)} %\n`);
     }
   }
 
@@ -112,6 +137,10 @@ runMain('edge-cost', async () => {
   const cpuHand = median(cpuPerRequest.get(hand)!);
   process.stdout.write(`calma's edge ÷ (b), within each round: ${paired.map((x) => x.toFixed(2)).join(', ')}; ratio of the medians ${(m(edge, (r) => r.rps) / m(hand, (r) => r.rps)).toFixed(2)}\n`);
   process.stdout.write(`nginx CPU per request (master and workers, median): calma's edge ${cpuEdge.toFixed(1)} µs, (b) ${cpuHand.toFixed(1)} µs (${(cpuEdge / cpuHand).toFixed(2)}x)\n`);
+  process.stdout.write(`CPU per request (medians; ${cpus().length} CPUs), the app's process / the whole machine / the share left idle:\n`);
+  for (const t of targets) {
+    process.stdout.write(`  ${t.name}: ${median(appPerRequest.get(t.name)!).toFixed(1)} µs / ${median(machinePerRequest.get(t.name)!).toFixed(1)} µs / ${(median(idleShare.get(t.name)!) * 100).toFixed(0)} %\n`);
+  }
   process.stdout.write(`\nSUMMARY calma edge ${m(edge, (r) => r.rps).toFixed(0)} req/s, direct ${m(direct, (r) => r.rps).toFixed(0)} req/s (edge keeps ${(m(edge, (r) => r.rps) / m(direct, (r) => r.rps)).toFixed(2)} of direct)\n`);
   process.stdout.write(`SUMMARY calma edge vs (b) hand nginx: ${vsHand.toFixed(2)} (median of the rounds' ratios; target >= 0.95: ${vsHand >= 0.95 ? 'MET' : 'MISSED'}); p99 ${m(edge, (r) => r.p99).toFixed(2)} ms vs ${m(hand, (r) => r.p99).toFixed(2)} ms\n`);
   if (cad) {
