@@ -16,14 +16,14 @@ import { appContainers, buildNodeBase, cleanupLabel, containerIp } from './lib/d
 import { get } from './lib/load.js';
 import { startHandNginx } from './lib/nginx.js';
 import { freePort, median, must, runId, runMain, sleep, table, tempDir } from './lib/run.js';
-import { roundOrder } from './lib/order.js';
+import { balancedOrders, roundOrder } from './lib/order.js';
 import { hasWrk, wrk, type WrkResult } from './lib/wrk.js';
 
 // Many short rounds rather than a few long ones: the machine's speed drifts by
 // 10-20 % from one run to the next (one run's paired ratios spread from 0.56 to 1.39),
 // and the median of 24 paired ratios (6 cycles of the balanced order) moves less with
 // it than the median of 16 or 7.
-const ROUNDS = 24;
+const MIN_ROUNDS = 24;
 const WRK = { threads: 2, connections: 64, seconds: 2 };
 /** A pause before each run: the app's garbage collection and the kernel's work after the previous run's load end there, not in the next run. */
 const SETTLE_MS = 1000;
@@ -69,6 +69,7 @@ runMain('edge-cost', async () => {
   // The app's node process (the container's first), whose CPU time per request is measured too.
   const appPid = Number((await must('docker', ['inspect', '-f', '{{.State.Pid}}', container])).trim());
   const nginx = await startHandNginx(await freePort(), `${ip}:8080`);
+  const withHeaders = await startHandNginx(await freePort(), `${ip}:8080`, { required: true });
   const caddy = await caddyVersion();
   const caddyPort = await freePort();
   if (caddy) await startCaddy(caddyPort, `${ip}:8080`);
@@ -78,6 +79,7 @@ runMain('edge-cost', async () => {
     { name: '(a) direct to the container', url: `http://${ip}:8080/` },
     { name: "calma's edge", url: `http://127.0.0.1:${daemon.httpPort}/`, pidFile: edgePidFile(daemon.home) },
     { name: '(b) hand-written nginx, upstream keepalive', url: `http://127.0.0.1:${nginx.port}/`, pidFile: nginx.pidFile },
+    { name: '(b+) the same, sending the required headers', url: `http://127.0.0.1:${withHeaders.port}/`, pidFile: withHeaders.pidFile },
     ...(caddy ? [{ name: `(c) Caddy ${caddy} reverse_proxy`, url: `http://127.0.0.1:${caddyPort}/` }] : []),
   ];
   for (const t of targets) {
@@ -94,7 +96,10 @@ runMain('edge-cost', async () => {
   const machinePerRequest = new Map<string, number[]>();
   const idleShare = new Map<string, number[]>();
   const push = (m: Map<string, number[]>, k: string, v: number): void => void m.set(k, [...(m.get(k) ?? []), v]);
-  for (let round = 1; round <= ROUNDS; round++) {
+  // Whole cycles of the balanced order: 24 rounds with four targets, 30 with five.
+  const cycle = balancedOrders(targets.length).length;
+  const rounds = Math.ceil(MIN_ROUNDS / cycle) * cycle;
+  for (let round = 1; round <= rounds; round++) {
     for (const t of roundOrder(targets, round)) {
       await sleep(SETTLE_MS);
       const master = t.pidFile ? Number(readFileSync(t.pidFile, 'utf8').trim()) : 0;
@@ -121,7 +126,7 @@ runMain('edge-cost', async () => {
   }
 
   const m = (name: string, f: (r: WrkResult) => number): number => median(results.get(name)!.map(f));
-  const [direct, edge, hand, cad] = targets.map((t) => t.name) as [string, string, string, string | undefined];
+  const [direct, edge, hand, handPlus, cad] = targets.map((t) => t.name) as [string, string, string, string, string | undefined];
   const paired = results.get(edge)!.map((r, i) => r.rps / results.get(hand)![i]!.rps);
   const rows = [['', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'edge req/s ÷ this']];
   for (const t of targets) {
@@ -129,13 +134,16 @@ runMain('edge-cost', async () => {
     const errors = results.get(t.name)!.reduce((a, r) => a + r.errors, 0);
     rows.push([t.name, rps.toFixed(0), m(t.name, (r) => r.p50).toFixed(2), m(t.name, (r) => r.p99).toFixed(2), String(errors), (m(edge, (r) => r.rps) / rps).toFixed(2)]);
   }
-  process.stdout.write(`\nedge-cost: wrk -t${WRK.threads} -c${WRK.connections} -d${WRK.seconds}s, ${ROUNDS} interleaved rounds, medians; one Node keep-alive container (${container})\n\n`);
+  process.stdout.write(`\nedge-cost: wrk -t${WRK.threads} -c${WRK.connections} -d${WRK.seconds}s, ${rounds} interleaved rounds, medians; one Node keep-alive container (${container})\n\n`);
   process.stdout.write(table(rows));
-  process.stdout.write("note: (b) has access_log off, no extra headers and one upstream, with reuseport and 64 idle upstream connections as calma's edge (the practical limit of one nginx hop); calma's edge sets X-Forwarded-*/X-Request-Id, checks on every request whether to log it (errors only, the default) and, once an environment has two slots, which one is live (a stat() of the marker file).\n");
+  process.stdout.write("note: (b+) is (b) sending the X-Forwarded-For/Proto/Host, X-Request-Id ($request_id, to the client too) and WebSocket headers an edge must send, the usual way. (b) has access_log off, no extra headers and one upstream, with reuseport and 64 idle upstream connections as calma's edge (the practical limit of one nginx hop); calma's edge sets X-Forwarded-*/X-Request-Id, checks on every request whether to log it (errors only, the default) and, once an environment has two slots, which one is live (a stat() of the marker file).\n");
   const vsHand = median(paired);
   const cpuEdge = median(cpuPerRequest.get(edge)!);
   const cpuHand = median(cpuPerRequest.get(hand)!);
   process.stdout.write(`calma's edge ÷ (b), within each round: ${paired.map((x) => x.toFixed(2)).join(', ')}; ratio of the medians ${(m(edge, (r) => r.rps) / m(hand, (r) => r.rps)).toFixed(2)}\n`);
+  // What the headers an edge must send cost by themselves: (b+) against (b), and calma's edge against (b+).
+  const within = (a: string, b: string): number => median(results.get(a)!.map((r, i) => r.rps / results.get(b)![i]!.rps));
+  process.stdout.write(`(b+) ÷ (b), within each round (median): ${within(handPlus, hand).toFixed(2)}; calma's edge ÷ (b+): ${within(edge, handPlus).toFixed(2)}\n`);
   process.stdout.write(`nginx CPU per request (master and workers, median): calma's edge ${cpuEdge.toFixed(1)} µs, (b) ${cpuHand.toFixed(1)} µs (${(cpuEdge / cpuHand).toFixed(2)}x)\n`);
   process.stdout.write(`CPU per request (medians; ${cpus().length} CPUs), the app's process / the whole machine / the share left idle:\n`);
   for (const t of targets) {

@@ -36,32 +36,54 @@ ${server}}
  * it, 26/38 to 31/33), and a worker holding 51 clients with 32 idle upstream connections keeps
  * opening new ones: a handicap of the comparison, not a cost of calma's features.
  */
-function proxyServer(port: number, upstream: string): string {
+function proxyServer(port: number, upstream: string, required: boolean): string {
   return `    upstream app {
         server ${upstream};
         keepalive 64;
     }
-    server {
+${required ? REQUIRED_HEADERS_MAP : ''}    server {
         listen 127.0.0.1:${port} reuseport;
         location / {
             proxy_pass http://app;
             proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $host;
+${required ? REQUIRED_HEADERS : '            proxy_set_header Connection "";\n'}            proxy_set_header Host $host;
         }
     }
 `;
 }
 
-/** The whole nginx.conf of the hand-written proxy under `prefix` (edge-instructions runs it itself). */
-export function handProxyConfig(prefix: string, port: number, upstream: string): string {
-  return config(prefix, proxyServer(port, upstream));
+/**
+ * What an edge must send the app besides Host, written the usual way by hand: the WebSocket
+ * upgrade (with an empty Connection otherwise, which keeps upstream connections alive), the
+ * X-Forwarded-* headers and an X-Request-Id (nginx's own random one), also given to the client.
+ */
+const REQUIRED_HEADERS_MAP = `    map $http_upgrade $connection_upgrade {
+        default upgrade;
+        '' '';
+    }
+`;
+const REQUIRED_HEADERS = `            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_set_header X-Forwarded-For $remote_addr;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_set_header X-Forwarded-Host $host;
+            proxy_set_header X-Request-Id $request_id;
+            add_header X-Request-Id $request_id always;
+`;
+
+/**
+ * The whole nginx.conf of the hand-written proxy under `prefix` (edge-instructions runs it itself);
+ * `required`: with the headers an edge must send (REQUIRED_HEADERS), else the bare minimum.
+ */
+export function handProxyConfig(prefix: string, port: number, upstream: string, required = false): string {
+  return config(prefix, proxyServer(port, upstream, required));
 }
 
 /** Starts nginx on `port` proxying to `upstream` (host:port); stopped by its pid file at the end. */
-export async function startHandNginx(port: number, upstream: string): Promise<HandNginx> {
-  const { prefix, reconfigure } = await startPrivateNginx((prefix) => handProxyConfig(prefix, port, upstream));
-  return { port, pidFile: join(prefix, 'nginx.pid'), reload: (next) => reconfigure((prefix) => handProxyConfig(prefix, port, next)) };
+export async function startHandNginx(port: number, upstream: string, o: { required?: boolean } = {}): Promise<HandNginx> {
+  const render = (at: string) => (prefix: string) => handProxyConfig(prefix, port, at, o.required);
+  const { prefix, reconfigure } = await startPrivateNginx(render(upstream));
+  return { port, pidFile: join(prefix, 'nginx.pid'), reload: (next) => reconfigure(render(next)) };
 }
 
 /**
