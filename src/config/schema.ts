@@ -53,7 +53,7 @@ const registry = z
 
 const healthcheck = z.strictObject({
   path: urlPath.prefault('/up').describe('The HTTP path requested from every new container; any 2xx answer is healthy.'),
-  interval: duration().prefault('1s').describe('The time between two checks.'),
+  interval: duration().prefault('1s').describe('The time between two checks; a container whose port still refuses connections is asked again after 25 ms.'),
   timeout: duration().prefault('5s').describe('How long one check may take.'),
   deadline: duration().prefault('60s').describe('A container not healthy by then fails the deployment, which rolls back.'),
 });

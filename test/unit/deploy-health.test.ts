@@ -79,3 +79,38 @@ test('probeSettled: after every attempt failed, the last answer', async () => {
   assert.deepEqual(await s.run, { ok: false, answer: 'HTTP 503' });
   assert.deepEqual(s.did, ['probe', 'forget', 'sleep 500', 'probe', 'forget', 'sleep 500', 'probe']);
 });
+
+/** A fake clock that records each sleep and each engine check; `answer(now)` scripts one container's probes. */
+function timed(answer: (now: number) => ProbeResult, exitsAt = Infinity) {
+  let now = 0;
+  const sleeps: number[] = [];
+  let engineChecks = 0;
+  const d: HealthDeps = {
+    probe: async () => answer(now),
+    stopped: async () => {
+      engineChecks++;
+      return now >= exitsAt ? 'exited with code 1' : undefined;
+    },
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+    now: () => now,
+  };
+  return { d, sleeps, checks: () => engineChecks, now: () => now };
+}
+
+test('a container that refuses connections is asked again after 25 ms, not after the interval; any other answer waits the interval', async () => {
+  // Listening from 300 ms on, answering 503 until 1,000 ms, then 200.
+  const t = timed((now) => (now < 300 ? { ok: false, answer: 'ECONNREFUSED' } : now < 1000 ? { ok: false, answer: 'HTTP 503' } : { ok: true, status: 200 }));
+  await waitHealthy([targets[0]!], settings, t.d);
+  assert.deepEqual(t.sleeps, [...Array(12).fill(25), 1000], 'refused up to 300 ms in 25 ms steps, then one interval after the 503');
+  assert.equal(t.now(), 1300);
+});
+
+test('while refusing, the engine is asked whether the container runs only once per interval, and an exit is still caught', async () => {
+  const t = timed(() => ({ ok: false, answer: 'ECONNREFUSED' }), 2500);
+  await assert.rejects(waitHealthy([targets[0]!], settings, t.d), /g1 exited with code 1 before it became healthy/);
+  assert.equal(t.checks(), 4, 'at 0, 1,000, 2,000 and 3,000 ms');
+  assert.equal(t.now(), 3000);
+});
