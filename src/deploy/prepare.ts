@@ -88,6 +88,8 @@ export interface EarlyStart {
  */
 export function startEarly(deps: PrepareDeps & { edge: EdgePort }, config: CalmaConfig, env: string): EarlyStart {
   const app = config.app;
+  // Only a route this call staged is taken away: unstaging an environment the edge has
+  // opened before would put back what it was before its first release (no route at all).
   let staged = false;
   const prepared = prepareDeployment(deps, app, env, config.web.replicas).then((p) => {
     const route = deps.edge.stage && stagedRoute(app, env, { domains: config.environments[env]?.domains ?? [], port: config.web.port, maxBodyBytes: config.web.max_body, https: config.https, hsts: config.hsts }, p);

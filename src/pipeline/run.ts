@@ -68,9 +68,11 @@ export async function runPipeline(job: PipelineJob, deps: RunDeps): Promise<stri
     deps.logs.hide(id, Object.values(secrets));
     return await deps.locks.run(`${app}/${target.env}`, async () => {
       // What the deployment reads, reserves and (for a new environment) loads into the edge
-      // goes on while the release builds. On any failure it is given up: a route staged for
-      // it goes (a deployment that staged it itself has already undone it; then nothing).
+      // goes on while the release builds. A failure before the release serves gives it up: a
+      // route staged for it goes (a deployment that staged it itself has already undone it;
+      // then nothing). Once the release serves, nothing after it may take its route away.
       const early = startEarly(deps.deploy, config, target.env);
+      let serving = false;
       try {
         const report = await runBuild(checkout.dir, config, {
           docker: deps.deploy.docker,
@@ -117,6 +119,7 @@ export async function runPipeline(job: PipelineJob, deps: RunDeps): Promise<stri
             },
             releaseDeps(deps.deploy, log, job.actor),
           );
+          serving = true;
           deps.store.linkDeployment(id, out.deploymentId);
           deps.deploy.scheduleChanged?.(app, target.env);
           job.emit({ type: 'result', deploymentId: out.deploymentId, image, version: report.version, urls: urlsOf(target.domains, deps.deploy.httpPort) });
@@ -127,7 +130,7 @@ export async function runPipeline(job: PipelineJob, deps: RunDeps): Promise<stri
           throw e;
         }
       } catch (e) {
-        await early.abandon();
+        if (!serving) await early.abandon();
         throw e;
       }
     }).then((deploymentId) => {

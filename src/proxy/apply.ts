@@ -174,9 +174,8 @@ export function unopenedStages(settings: EdgeSettings): { app: string; env: stri
   if (!existsSync(p.envs)) return [];
   return readdirSync(p.envs).flatMap((file) => {
     const text = ENV_FILE_PATTERN.test(file) ? readIfExists(join(p.envs, file)) : null;
-    const owner = text === null ? null : OWNER_LINE.exec(firstLine(text));
-    if (!text || !owner) return [];
-    const [, app, env] = owner as unknown as [string, string, string];
+    const [, app, env] = (text === null ? null : OWNER_LINE.exec(firstLine(text))) ?? [];
+    if (!text || !app || !env) return [];
     // Only a staged file checks the serving marker; once opened, the marker exists.
     const marker = join(p.live, servingMarkerName(app, env));
     return text.includes(marker) && !existsSync(marker) ? [{ app, env }] : [];
