@@ -129,7 +129,7 @@ export async function runBuild(appDir: string, cfg: BuildSettings, deps: BuildDe
     }
   }
   observer.phase('tag', tags.map((t) => `${cfg.app}:${t}`).join(' '));
-  for (const tag of tags) await docker.getImage(built.imageId).tag({ repo: cfg.app, tag });
+  await Promise.all(tags.map((tag) => docker.getImage(built.imageId).tag({ repo: cfg.app, tag })));
 
   return {
     app: cfg.app,

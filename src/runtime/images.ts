@@ -4,6 +4,7 @@
 import type Docker from 'dockerode';
 import { errorMessage } from '../errors.js';
 import { prunableImages } from '../deploy/image-retention.js';
+import { removeUnusedSource } from './image-source.js';
 
 export async function pruneReleaseImages(docker: Docker, app: string, candidates: readonly string[], log: (line: string) => void): Promise<void> {
   if (candidates.length === 0) return;
@@ -21,10 +22,12 @@ export async function pruneReleaseImages(docker: Docker, app: string, candidates
     containers.map((c) => ({ imageId: c.ImageID })),
   );
   for (const id of chosen) {
-    const tags = (images.find((i) => i.Id === id)?.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
+    const image = images.find((i) => i.Id === id);
+    const tags = (image?.RepoTags ?? []).filter((t) => t !== '<none>:<none>');
     try {
       // An untagged image (its tags moved to newer builds) goes by its id.
       for (const ref of tags.length > 0 ? tags : [id]) await docker.getImage(ref).remove();
+      await removeUnusedSource(docker, image?.Config?.Labels);
       log(`removed image ${tags.join(' ') || id.slice(7, 19)} of a release beyond keep`);
     } catch (e) {
       // Housekeeping: an image still needed stays, and the deployment is not failed for it.

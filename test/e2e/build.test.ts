@@ -58,12 +58,12 @@ describe('calma build', () => {
     dir.git('commit', '-q', '-am', 'change main.txt');
     const second = await calmaJson<BuildReport>(['build', dir.dir]);
     assert.ok(second.test);
-    // calma's labels change with every commit: they are committed onto the built stage, never a step of the build, so every step can come from the cache.
+    // calma's labels change with every commit: they are put on the built stage afterwards, never a step of the build, so every step can come from the cache.
     for (const image of [second.test, second.ship]) {
       assert.deepEqual(image.steps.filter((s) => s.instruction.startsWith('LABEL')), [], 'no LABEL step');
       const labelled = await docker.getImage(image.imageId).inspect();
       assert.equal(labelled.Config.Labels['calma.app'], app);
-      assert.deepEqual(labelled.RootFS.Layers, (await docker.getImage(labelled.Parent).inspect()).RootFS.Layers, 'the labels add no layer');
+      assert.deepEqual(labelled.RootFS.Layers, (await docker.getImage(labelled.Config.Labels['calma.source']!).inspect()).RootFS.Layers, 'the labels add no layer');
     }
     const cached = Object.fromEntries(second.test.steps.map((s) => [s.instruction, s.cached]));
     assert.deepEqual(cached, {

@@ -1,16 +1,22 @@
 // labelImage against a real engine: the labels land on an image with the same
-// layers and the same config otherwise, and the one-off container leaves
-// nothing behind (no container, no anonymous volume).
+// layers, the same config and history otherwise, made without a container; an
+// image whose history the engine cannot describe exactly is committed instead,
+// and that one-off container leaves nothing behind (no container, no anonymous
+// volume). The source of labelled images goes with the last of them.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { labelImage, LABEL_ROLE } from '../../src/build/label-image.js';
+import { removeUnusedSource } from '../../src/runtime/image-source.js';
 import { uniqueApp } from '../support/app-dir.js';
 import { docker } from '../support/engine.js';
 
-/** An image built from a Dockerfile alone (no context), tagged `tag`. */
-function buildFromText(tag: string, dockerfile: string): string {
-  return execFileSync('docker', ['build', '-q', '-t', tag, '-'], { input: dockerfile, encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'] }).trim();
+/** An image built from a Dockerfile alone (no context), tagged `tag` (untagged without, as a build's stage). */
+function buildFromText(tag: string | undefined, dockerfile: string): string {
+  return execFileSync('docker', ['build', '-q', ...(tag ? ['-t', tag] : []), '-'], { input: dockerfile, encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'] }).trim();
 }
 
 const volumeNames = async (): Promise<Set<string>> => new Set(((await docker.listVolumes()).Volumes ?? []).map((v) => v.Name));
@@ -48,13 +54,57 @@ describe('labelImage', () => {
     made.push(id);
     assert.notEqual(id, base);
     const [before, labelled] = await Promise.all([docker.getImage(base).inspect(), docker.getImage(id).inspect()]);
-    assert.deepEqual(labelled.Config.Labels, { existing: 'yes', 'calma.app': name, 'calma.role': 'image', 'calma.branch': 'q/$HOME"x' });
+    assert.deepEqual(labelled.Config.Labels, { existing: 'yes', 'calma.app': name, 'calma.role': 'image', 'calma.branch': 'q/$HOME"x', 'calma.source': base });
     assert.deepEqual({ ...labelled.Config, Labels: null }, { ...before.Config, Labels: null }, 'hostname, ONBUILD, SHELL and the rest unchanged');
     assert.deepEqual(labelled.RootFS.Layers, before.RootFS.Layers, 'no layer added');
-    assert.equal(labelled.Parent, base);
+    assert.deepEqual([labelled.Architecture, labelled.Os], [before.Architecture, before.Os]);
+    assert.equal(labelled.Parent, '', 'loaded, not committed');
+    const steps = async (id: string) => (await docker.getImage(id).history()).map((h: { CreatedBy: string; Size: number }) => `${h.Size} ${h.CreatedBy}`);
+    assert.deepEqual(await steps(id), ['0 calma labels', ...(await steps(base))], "the build's history, then calma's labels");
     const left = await docker.listContainers({ all: true, filters: { label: [`calma.role=${LABEL_ROLE}`] } });
     assert.deepEqual(left, [], 'the one-off container is gone');
     assert.deepEqual([...(await volumeNames())].filter((v) => !volumesBefore.has(v)), [], 'its anonymous volume for /data is gone too');
+  });
+
+  test('an image whose steps the engine cannot tell apart (pulled, with a layer of directories only) is committed instead, with the same result', async () => {
+    // Saved and loaded again: the engine holds none of its steps' images, as with a pulled image.
+    const built = buildFromText(`${name}:pulled`, `FROM calma/busybox:base\nRUN mkdir /d-${name}\nCMD ["true"]\n`);
+    const archive = join(mkdtempSync(join(tmpdir(), 'calma-label-')), 'image.tar');
+    execFileSync('docker', ['save', '-o', archive, `${name}:pulled`]);
+    execFileSync('docker', ['rmi', `${name}:pulled`], { stdio: 'ignore' });
+    execFileSync('docker', ['load', '-q', '-i', archive], { stdio: 'ignore' });
+    rmSync(dirname(archive), { recursive: true, force: true });
+    const base = (await docker.getImage(`${name}:pulled`).inspect()).Id;
+    assert.equal(base, built);
+    made.push(base);
+    const id = await labelImage(docker, base, { 'calma.app': name, 'calma.role': 'image' });
+    made.push(id);
+    const [before, labelled] = await Promise.all([docker.getImage(base).inspect(), docker.getImage(id).inspect()]);
+    assert.equal(labelled.Parent, base, 'committed from a container of the image');
+    assert.deepEqual(labelled.Config.Labels, { 'calma.app': name, 'calma.role': 'image', 'calma.source': base });
+    assert.deepEqual({ ...labelled.Config, Labels: null }, { ...before.Config, Labels: null });
+    assert.deepEqual(labelled.RootFS.Layers, before.RootFS.Layers);
+    assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [`calma.role=${LABEL_ROLE}`] } }), [], 'the one-off container is gone');
+  });
+
+  test('the source of labelled images stays while one of them does, and goes (with its build steps) with the last', async () => {
+    // Untagged, as a build leaves its stages: only labelled images are tagged.
+    const step = buildFromText(undefined, `FROM calma/busybox:base\nRUN echo ${name} step > /step\n`);
+    const base = buildFromText(undefined, `FROM ${step}\nRUN echo ${name} src > /src\n`);
+    const first = await labelImage(docker, base, { 'calma.app': name, 'calma.role': 'image' });
+    const second = await labelImage(docker, base, { 'calma.app': `${name}-b`, 'calma.role': 'image' });
+    made.push(second, first, base, step);
+    const labelsOf = async (id: string) => (await docker.getImage(id).inspect()).Config.Labels;
+    const firstLabels = await labelsOf(first);
+    await docker.getImage(first).remove();
+    assert.equal(await removeUnusedSource(docker, firstLabels), false, 'the second still names it');
+    await docker.getImage(base).inspect();
+    const secondLabels = await labelsOf(second);
+    await docker.getImage(second).remove();
+    assert.equal(await removeUnusedSource(docker, secondLabels), true);
+    await assert.rejects(docker.getImage(base).inspect(), 'the source is gone');
+    await assert.rejects(docker.getImage(step).inspect(), 'and the build step under it');
+    await docker.getImage('calma/busybox:base').inspect();
   });
 
   test('keeps a command given by CMD alone exactly (no entrypoint appears)', async () => {
