@@ -3,6 +3,9 @@
 import { cpSync, existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Docker from 'dockerode';
+import { dockerOptions, engineAddress } from '../../src/docker/client.js';
+import { removeOrphanSources } from '../../src/runtime/image-source.js';
 import { cmd, must, onCleanup, tempDir } from './run.js';
 
 /** The checkout: above dist/ when built there, else (another outDir) the directory the bench runs from. */
@@ -19,6 +22,7 @@ export async function removeLabelled(label: string): Promise<void> {
   if (ids.length > 0) await cmd('docker', ['rm', '-f', ...ids]);
   const images = (await must('docker', ['images', '-q', '--filter', `label=${label}`])).split('\n').filter(Boolean);
   if (images.length > 0) await cmd('docker', ['rmi', '-f', ...new Set(images)]);
+  await removeOrphanSources(new Docker(dockerOptions(engineAddress())));
 }
 
 /**
@@ -40,6 +44,7 @@ export function cleanupAppsByPrefix(prefix: string): void {
     await remove(['volume', 'rm', '-f'], await mine(['volume', 'ls'], '{{.Name}}'));
     const images = (await must('docker', ['images', '-q', '--filter', `reference=${prefix}*`])).split('\n').filter(Boolean);
     await remove(['rmi', '-f'], [...new Set(images)]);
+    await removeOrphanSources(new Docker(dockerOptions(engineAddress())));
   });
 }
 

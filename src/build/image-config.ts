@@ -30,6 +30,16 @@ export interface HistoryLine {
 /** The label naming the image a labelled one was made from: its build cache, removed with it (see runtime/image-source.ts). */
 export const SOURCE_LABEL = 'calma.source';
 
+/**
+ * The tag a labelled image's source keeps while the labelled image exists. Untagged and
+ * childless (a loaded image is nobody's child), the engine would count it dangling: an
+ * image someone built on top of it and removed, or `docker image prune`, would take it,
+ * and the next build would find no cache.
+ */
+export function sourceTag(id: string): { repo: string; tag: string } {
+  return { repo: 'calma-source', tag: id.replace(/^sha256:/, '') };
+}
+
 export const LABEL_COMMENT = 'calma labels';
 
 /**

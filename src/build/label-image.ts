@@ -11,7 +11,7 @@ import type Docker from 'dockerode';
 import { createHash } from 'node:crypto';
 import { pack } from 'tar-stream';
 import { followEngineStream, streamError } from '../docker/progress-stream.js';
-import { LABEL_COMMENT, labelledConfig, SOURCE_LABEL, type HistoryLine } from './image-config.js';
+import { LABEL_COMMENT, labelledConfig, SOURCE_LABEL, sourceTag, type HistoryLine } from './image-config.js';
 
 /** The one-off container's role (commit path), so a daemon killed mid-commit leaves nothing reconcile does not remove. */
 export const LABEL_ROLE = 'label';
@@ -24,7 +24,8 @@ export type StageLabels = Record<string, string> & { 'calma.role': string };
 
 /**
  * The id of an image that is `imageId` plus `labels` (and `calma.source`, naming
- * `imageId`): the same layers, the same config otherwise.
+ * `imageId`): the same layers, the same config otherwise. `imageId` gets its
+ * source tag (see sourceTag).
  */
 export async function labelImage(docker: Docker, imageId: string, labels: StageLabels): Promise<string> {
   const image = docker.getImage(imageId);
@@ -60,7 +61,10 @@ export async function labelImage(docker: Docker, imageId: string, labels: StageL
     all,
     new Date(),
   );
-  return config === undefined ? commitLabels(docker, info, all) : loadConfig(docker, config, info.RootFS.Layers?.length ?? 0);
+  const id = config === undefined ? await commitLabels(docker, info, all) : await loadConfig(docker, config, info.RootFS.Layers?.length ?? 0);
+  // After the labelled image exists: a sweep of unnamed sources (removeOrphanSources) never sees this one tagged but unnamed.
+  await image.tag(sourceTag(info.Id));
+  return id;
 }
 
 /** `POST /images/load` of an archive holding the config and a manifest: the layers named are the engine's already. */

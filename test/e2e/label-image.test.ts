@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { labelImage, LABEL_ROLE } from '../../src/build/label-image.js';
-import { removeUnusedSource } from '../../src/runtime/image-source.js';
+import { removeOrphanSources, removeUnusedSource } from '../../src/runtime/image-source.js';
 import { uniqueApp } from '../support/app-dir.js';
 import { docker } from '../support/engine.js';
 
@@ -87,24 +87,41 @@ describe('labelImage', () => {
     assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [`calma.role=${LABEL_ROLE}`] } }), [], 'the one-off container is gone');
   });
 
-  test('the source of labelled images stays while one of them does, and goes (with its build steps) with the last', async () => {
+  test('the source of labelled images stays, tagged, while one of them does (an image built on it and removed takes nothing), and goes with the last', async () => {
     // Untagged, as a build leaves its stages: only labelled images are tagged.
     const step = buildFromText(undefined, `FROM calma/busybox:base\nRUN echo ${name} step > /step\n`);
     const base = buildFromText(undefined, `FROM ${step}\nRUN echo ${name} src > /src\n`);
     const first = await labelImage(docker, base, { 'calma.app': name, 'calma.role': 'image' });
     const second = await labelImage(docker, base, { 'calma.app': `${name}-b`, 'calma.role': 'image' });
     made.push(second, first, base, step);
+    const tag = `calma-source:${base.slice('sha256:'.length)}`;
+    assert.deepEqual((await docker.getImage(base).inspect()).RepoTags, [tag]);
+    // Someone builds on it and removes that image: the engine removes untagged parents with it, not the source.
+    const onTop = buildFromText(`${name}:on-top`, `FROM ${base}\nLABEL by=hand\n`);
+    execFileSync('docker', ['rmi', `${name}:on-top`], { stdio: 'ignore' });
+    await assert.rejects(docker.getImage(onTop).inspect());
+    await docker.getImage(base).inspect();
     const labelsOf = async (id: string) => (await docker.getImage(id).inspect()).Config.Labels;
     const firstLabels = await labelsOf(first);
     await docker.getImage(first).remove();
     assert.equal(await removeUnusedSource(docker, firstLabels), false, 'the second still names it');
-    await docker.getImage(base).inspect();
+    await docker.getImage(tag).inspect();
     const secondLabels = await labelsOf(second);
     await docker.getImage(second).remove();
     assert.equal(await removeUnusedSource(docker, secondLabels), true);
     await assert.rejects(docker.getImage(base).inspect(), 'the source is gone');
     await assert.rejects(docker.getImage(step).inspect(), 'and the build step under it');
     await docker.getImage('calma/busybox:base').inspect();
+  });
+
+  test('a source whose labelled images were removed by hand goes at the next sweep', async () => {
+    const base = buildFromText(undefined, `FROM calma/busybox:base\nRUN echo ${name} orphan > /o\n`);
+    const labelled = await labelImage(docker, base, { 'calma.app': name, 'calma.role': 'image' });
+    made.push(labelled, base);
+    await docker.getImage(labelled).remove();
+    await docker.getImage(base).inspect();
+    assert.ok((await removeOrphanSources(docker)) >= 1);
+    await assert.rejects(docker.getImage(base).inspect());
   });
 
   test('keeps a command given by CMD alone exactly (no entrypoint appears)', async () => {

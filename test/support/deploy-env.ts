@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pack } from 'tar-fs';
 import { request } from 'node:http';
 import { Edge } from '../../src/proxy/edge.js';
+import { removeOrphanSources } from '../../src/runtime/image-source.js';
 import { NginxEdgePort } from '../../src/deploy/nginx-edge.js';
 import { openDb, type Db } from '../../src/state/db.js';
 import { Journal } from '../../src/state/journal.js';
@@ -82,4 +83,5 @@ export async function removeApp(app: string): Promise<void> {
   await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
   const images = await docker.listImages({ filters: { label: [`calma.app=${app}`] } });
   for (const i of images) await docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);
+  await removeOrphanSources(docker);
 }

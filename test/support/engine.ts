@@ -1,6 +1,7 @@
 // The real Docker engine and registry the end-to-end tests run against.
 import Docker from 'dockerode';
 import { dockerOptions, engineAddress } from '../../src/docker/client.js';
+import { removeOrphanSources } from '../../src/runtime/image-source.js';
 
 export const docker = new Docker(dockerOptions(engineAddress()));
 
@@ -20,6 +21,7 @@ export async function appTags(app: string): Promise<string[]> {
 export async function removeAppImages(app: string): Promise<void> {
   const images = await docker.listImages({ all: true, filters: { label: [`calma.app=${app}`] } });
   for (const img of images) await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+  await removeOrphanSources(docker);
 }
 
 /** A container's multiplexed output (stdout and stderr together), once the stream ends. */
