@@ -4,6 +4,7 @@
 // environment's route is rewritten from the containers that really answer.
 import type Docker from 'dockerode';
 import { LABEL_ROLE } from '../build/label-image.js';
+import { removeOrphanSources } from '../runtime/image-source.js';
 import { forgetNeighbour } from '../runtime/neighbour.js';
 import { listAllReleases, type EngineRelease } from '../runtime/releases.js';
 import { AddressBook } from '../state/addresses.js';
@@ -25,6 +26,13 @@ export interface ReconcileDeps {
 export async function reconcile(deps: ReconcileDeps): Promise<void> {
   for (const d of deps.journal.unfinished()) await settleInterrupted(deps, d);
   await removeOneOffs(deps.docker);
+  // Beside the routes, before any build can start (the socket is not open yet): a build
+  // tags its source only once the image naming it exists, but a sweep that read the list
+  // before could still drop that tag.
+  const sources = removeOrphanSources(deps.docker).then(
+    (n) => (n > 0 ? deps.log('build sources no image names any more removed', { images: n }) : undefined),
+    (e: unknown) => deps.log('build sources not swept', { error: (e as Error).message }),
+  );
   // One container list for all environments, then a few at a time: a thousand apps
   // start in seconds, each probe bounded by its own health timeout.
   const all = await listAllReleases(deps.docker);
@@ -41,6 +49,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<void> {
   };
   const rewriteAll = (): Promise<void[]> => Promise.all(Array.from({ length: RECONCILE_CONCURRENCY }, worker));
   await (deps.edge.batch ? deps.edge.batch(rewriteAll) : rewriteAll());
+  await sources;
 }
 
 const RECONCILE_CONCURRENCY = 8;
