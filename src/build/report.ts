@@ -1,6 +1,7 @@
 // The short report after a build: what ships, layer by layer, which layers the
 // cache gave, and the test stage beside it to show what multi-stage saved.
 import type Docker from 'dockerode';
+import { SOURCE_LABEL } from './image-config.js';
 import { formatBytes } from './format.js';
 import type { StepRecord } from './progress.js';
 
@@ -30,8 +31,10 @@ export interface BuildReport {
 }
 
 export async function inspectImage(docker: Docker, imageId: string, steps: readonly StepRecord[]): Promise<ImageReport> {
-  const image = docker.getImage(imageId);
-  const [info, history] = await Promise.all([image.inspect(), image.history() as Promise<Array<{ Id: string; CreatedBy: string; Size: number }>>]);
+  const info = await docker.getImage(imageId).inspect();
+  // A labelled image was loaded without a parent: its build's steps are its source's (their images named in its history).
+  const source = info.Config?.Labels?.[SOURCE_LABEL];
+  const history = (await docker.getImage(source ?? imageId).history()) as Array<{ Id: string; CreatedBy: string; Size: number }>;
   // A FROM step reports the base image's id: its layers came with the base, not from this build.
   const byId = new Map(steps.filter((s) => s.imageId && !/^FROM /i.test(s.instruction)).map((s) => [s.imageId!, s]));
   const layers = history

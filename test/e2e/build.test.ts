@@ -44,6 +44,8 @@ describe('calma build', () => {
     assert.ok(report.test, 'the report has the test stage');
     assert.ok(report.test.size > 0 && report.ship.size > 0);
     assert.ok(report.ship.layers.some((l) => l.createdBy.includes('greeting.txt')));
+    // The labelled image has no parent: the layers' origins come from its source's steps.
+    assert.deepEqual([...new Set(report.ship.layers.map((l) => l.origin))].sort(), ['base', 'built']);
   });
 
   test('.dockerignore is honoured: ignored files never reach the engine', async () => {
