@@ -61,7 +61,10 @@ export async function labelImage(docker: Docker, imageId: string, labels: StageL
     all,
     new Date(),
   );
-  const id = config === undefined ? await commitLabels(docker, info, all) : await loadConfig(docker, config, info.RootFS.Layers?.length ?? 0);
+  // An engine whose load wants every layer in the archive (one storing images in containerd
+  // reads the archive's blobs, not its own layers) refuses the config alone: then the commit.
+  const loaded = config === undefined ? undefined : await loadConfig(docker, config, info.RootFS.Layers?.length ?? 0).catch(() => undefined);
+  const id = loaded ?? (await commitLabels(docker, info, all));
   // After the labelled image exists: a sweep of unnamed sources (removeOrphanSources) never sees this one tagged but unnamed.
   await image.tag(sourceTag(info.Id));
   return id;

@@ -87,6 +87,16 @@ describe('labelImage', () => {
     assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [`calma.role=${LABEL_ROLE}`] } }), [], 'the one-off container is gone');
   });
 
+  test('an engine that refuses a config without its layers (one storing images in containerd) gets the commit instead', async () => {
+    const base = buildFromText(undefined, `FROM calma/busybox:base\nRUN echo ${name} refused > /r\n`);
+    const refusing = Object.create(docker, { loadImage: { value: () => Promise.reject(new Error('archive lacks layer blobs')) } }) as typeof docker;
+    const id = await labelImage(refusing, base, { 'calma.app': name, 'calma.role': 'image' });
+    made.push(id, base);
+    const labelled = await docker.getImage(id).inspect();
+    assert.equal(labelled.Parent, base, 'committed');
+    assert.equal(labelled.Config.Labels['calma.app'], name);
+  });
+
   test('the source of labelled images stays, tagged, while one of them does (an image built on it and removed takes nothing), and goes with the last', async () => {
     // Untagged, as a build leaves its stages: only labelled images are tagged.
     const step = buildFromText(undefined, `FROM calma/busybox:base\nRUN echo ${name} step > /step\n`);
