@@ -12,6 +12,9 @@ import { cmd, must, onCleanup, tempDir } from './run.js';
 export const repoRoot = [join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..'), process.cwd()].find((d) => existsSync(join(d, 'test', 'fixtures'))) ?? process.cwd();
 export const webFixture = join(repoRoot, 'test', 'fixtures', 'apps', 'web');
 
+/** The build sources the removed images named (calma-source tags), once no image names them. */
+const sweepSources = (): Promise<number> => removeOrphanSources(new Docker(dockerOptions(engineAddress())));
+
 /** Removes the containers and images carrying a label (key=value), also on failure. */
 export function cleanupLabel(label: string): void {
   onCleanup(`docker objects ${label}`, () => removeLabelled(label));
@@ -22,7 +25,7 @@ export async function removeLabelled(label: string): Promise<void> {
   if (ids.length > 0) await cmd('docker', ['rm', '-f', ...ids]);
   const images = (await must('docker', ['images', '-q', '--filter', `label=${label}`])).split('\n').filter(Boolean);
   if (images.length > 0) await cmd('docker', ['rmi', '-f', ...new Set(images)]);
-  await removeOrphanSources(new Docker(dockerOptions(engineAddress())));
+  await sweepSources();
 }
 
 /**
@@ -44,7 +47,7 @@ export function cleanupAppsByPrefix(prefix: string): void {
     await remove(['volume', 'rm', '-f'], await mine(['volume', 'ls'], '{{.Name}}'));
     const images = (await must('docker', ['images', '-q', '--filter', `reference=${prefix}*`])).split('\n').filter(Boolean);
     await remove(['rmi', '-f'], [...new Set(images)]);
-    await removeOrphanSources(new Docker(dockerOptions(engineAddress())));
+    await sweepSources();
   });
 }
 

@@ -5,7 +5,6 @@
 
 /** What the engine's inspect says of the source image (the fields a config carries). */
 export interface SourceImage {
-  id: string;
   architecture: string;
   os: string;
   variant?: string | undefined;
@@ -37,8 +36,10 @@ export const SOURCE_LABEL = 'calma.source';
  * and the next build would find no cache.
  */
 export function sourceTag(id: string): { repo: string; tag: string } {
-  return { repo: 'calma-source', tag: id.replace(/^sha256:/, '') };
+  return { repo: SOURCE_REPOSITORY, tag: id.replace(/^sha256:/, '') };
 }
+
+export const SOURCE_REPOSITORY = 'calma-source';
 
 export const LABEL_COMMENT = 'calma labels';
 

@@ -31,23 +31,8 @@ export async function labelImage(docker: Docker, imageId: string, labels: StageL
   const image = docker.getImage(imageId);
   const [info, history] = await Promise.all([image.inspect(), image.history() as Promise<HistoryLine[]>]);
   const all = { ...labels, [SOURCE_LABEL]: info.Id };
-  // The layer count of each step's image the engine holds, which says which steps made a layer (see historyOf).
-  const steps = await Promise.all(
-    history.map((h) =>
-      h.Id === info.Id
-        ? info
-        : h.Id.startsWith('sha256:')
-          ? docker
-              .getImage(h.Id)
-              .inspect()
-              .catch(() => undefined)
-          : undefined,
-    ),
-  );
-  const layers = new Map(steps.flatMap((s) => (s ? [[s.Id, s.RootFS.Layers?.length ?? 0] as const] : [])));
   const config = labelledConfig(
     {
-      id: info.Id,
       architecture: info.Architecture,
       os: info.Os,
       variant: (info as { Variant?: string }).Variant,
@@ -57,7 +42,7 @@ export async function labelImage(docker: Docker, imageId: string, labels: StageL
       diffIds: info.RootFS.Layers ?? [],
     },
     history,
-    layers,
+    await stepLayers(docker, info, history),
     all,
     new Date(),
   );
@@ -68,6 +53,22 @@ export async function labelImage(docker: Docker, imageId: string, labels: StageL
   // After the labelled image exists: a sweep of unnamed sources (removeOrphanSources) never sees this one tagged but unnamed.
   await image.tag(sourceTag(info.Id));
   return id;
+}
+
+/**
+ * The layer count of each step's image the engine holds (the lines of a pulled image's own
+ * steps say "<missing>"), which tells which steps made a layer (see historyOf).
+ */
+async function stepLayers(docker: Docker, info: Docker.ImageInspectInfo, history: readonly HistoryLine[]): Promise<Map<string, number>> {
+  const inspect = (id: string): Promise<Docker.ImageInspectInfo | undefined> =>
+    id === info.Id
+      ? Promise.resolve(info)
+      : docker
+          .getImage(id)
+          .inspect()
+          .catch(() => undefined);
+  const held = await Promise.all(history.filter((h) => h.Id.startsWith('sha256:')).map((h) => inspect(h.Id)));
+  return new Map(held.flatMap((s) => (s ? [[s.Id, s.RootFS.Layers?.length ?? 0] as const] : [])));
 }
 
 /** `POST /images/load` of an archive holding the config and a manifest: the layers named are the engine's already. */

@@ -33,8 +33,10 @@ export interface BuildReport {
 export async function inspectImage(docker: Docker, imageId: string, steps: readonly StepRecord[]): Promise<ImageReport> {
   const info = await docker.getImage(imageId).inspect();
   // A labelled image was loaded without a parent: its build's steps are its source's (their images named in its history).
+  // (A source removed by hand leaves the image's own history: its layers then all read as the base's.)
   const source = info.Config?.Labels?.[SOURCE_LABEL];
-  const history = (await docker.getImage(source ?? imageId).history()) as Array<{ Id: string; CreatedBy: string; Size: number }>;
+  const historyOf = (id: string) => docker.getImage(id).history() as Promise<Array<{ Id: string; CreatedBy: string; Size: number }>>;
+  const history = await (source ? historyOf(source).catch(() => historyOf(imageId)) : historyOf(imageId));
   // A FROM step reports the base image's id: its layers came with the base, not from this build.
   const byId = new Map(steps.filter((s) => s.imageId && !/^FROM /i.test(s.instruction)).map((s) => [s.imageId!, s]));
   const layers = history

@@ -5,7 +5,7 @@
 // the source and the build's untagged intermediate images, unless something
 // else (a tag, an image built on it, a container) still holds them.
 import type Docker from 'dockerode';
-import { SOURCE_LABEL, sourceTag } from '../build/image-config.js';
+import { SOURCE_LABEL, SOURCE_REPOSITORY, sourceTag } from '../build/image-config.js';
 
 const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
 
@@ -34,8 +34,7 @@ export async function removeUnusedSource(docker: Docker, labels: Record<string, 
 export async function removeOrphanSources(docker: Docker): Promise<number> {
   const images = await docker.listImages();
   const named = new Set(images.map((i) => i.Labels?.[SOURCE_LABEL]).filter((s): s is string => s !== undefined));
-  const repo = sourceTag('').repo;
-  const orphans = images.filter((i) => !named.has(i.Id) && (i.RepoTags ?? []).some((t) => t.startsWith(`${repo}:`)));
+  const orphans = images.filter((i) => !named.has(i.Id) && (i.RepoTags ?? []).some((t) => t.startsWith(`${SOURCE_REPOSITORY}:`)));
   let removed = 0;
   for (const o of orphans) if (await release(docker, o.Id)) removed++;
   return removed;

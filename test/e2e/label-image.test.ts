@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { labelImage, LABEL_ROLE } from '../../src/build/label-image.js';
 import { removeOrphanSources, removeUnusedSource } from '../../src/runtime/image-source.js';
+import { pruneReleaseImages } from '../../src/runtime/images.js';
+import { pruneOlderTestImages } from '../../src/build/test-images.js';
 import { uniqueApp } from '../support/app-dir.js';
 import { docker } from '../support/engine.js';
 
@@ -122,6 +124,19 @@ describe('labelImage', () => {
     await assert.rejects(docker.getImage(base).inspect(), 'the source is gone');
     await assert.rejects(docker.getImage(step).inspect(), 'and the build step under it');
     await docker.getImage('calma/busybox:base').inspect();
+  });
+
+  test("pruning a release image beyond keep, or an older test image, takes its build's source along", async () => {
+    const shipSource = buildFromText(undefined, `FROM calma/busybox:base\nRUN echo ${name} ship > /s\n`);
+    const testSource = buildFromText(undefined, `FROM calma/busybox:base\nRUN echo ${name} test > /t\n`);
+    const ship = await labelImage(docker, shipSource, { 'calma.app': name, 'calma.role': 'image' });
+    const tested = await labelImage(docker, testSource, { 'calma.app': name, 'calma.role': 'test' });
+    made.push(ship, tested, shipSource, testSource);
+    const lines: string[] = [];
+    await pruneReleaseImages(docker, name, [ship], (l) => lines.push(l));
+    assert.match(lines.join('\n'), /removed image/);
+    assert.equal(await pruneOlderTestImages(docker, name, 'sha256:none', Date.now() + 5_000), 1);
+    for (const id of [ship, shipSource, tested, testSource]) await assert.rejects(docker.getImage(id).inspect(), `${id} is gone`);
   });
 
   test('a source whose labelled images were removed by hand goes at the next sweep', async () => {

@@ -59,7 +59,6 @@ test('an image the engine holds no step of (pulled) is told by sizes alone', () 
 });
 
 const src: SourceImage = {
-  id: 'sha256:top',
   architecture: 'amd64',
   os: 'linux',
   config: { Cmd: ['app'], Env: ['A=1'], Labels: { existing: 'yes', 'calma.app': 'old' }, Image: 'sha256:wd' },
