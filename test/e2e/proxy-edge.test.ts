@@ -255,7 +255,11 @@ describe('the edge with a real nginx', () => {
     const ok = `fine-${Date.now()}`;
     const missing = `lost-${Date.now()}`;
     assert.equal((await get('shop.test', { headers: { 'x-request-id': ok } })).status, 200);
-    assert.equal((await get('nobody.test', { headers: { 'x-request-id': missing } })).status, 404);
+    const unknown = await get('nobody.test', { headers: { 'x-request-id': missing } });
+    assert.equal(unknown.status, 404);
+    // Set once in nginx.conf, the answer headers reach the edge's own pages too.
+    assert.equal(unknown.headers['x-request-id'], missing);
+    assert.equal(unknown.headers['x-calma-upstream'], undefined);
     let text = '';
     for (let i = 0; i < 30 && !text.includes(missing); i++) {
       await new Promise((r) => setTimeout(r, 100)); // nginx writes its log buffer out each second

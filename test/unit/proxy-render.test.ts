@@ -27,6 +27,7 @@ const shop: Route = {
     { host: '172.18.0.3', port: 3000 },
   ],
   maxBodyBytes: 104857600,
+  https: true,
   release: 'build-12',
 };
 
@@ -133,6 +134,10 @@ http {
     proxy_next_upstream error timeout;
     proxy_next_upstream_tries 3;
 
+    # Every answer's request id, and the probe's upstream (see above): inherited by each
+    # location that adds no header of its own.
+    add_header X-Request-Id $calma_request_id always;
+    add_header X-Calma-Upstream $calma_probe_upstream always;
     include /srv/calma/edge/envs/*.conf;
 }
 `,
@@ -199,8 +204,6 @@ server {
 
     location / {
         proxy_pass http://${upstreamName('shop', 'production', 'a')};
-        add_header X-Request-Id $calma_request_id always;
-        add_header X-Calma-Upstream $calma_probe_upstream always;
     }
 }
 `,
@@ -220,11 +223,6 @@ server {
     listen 127.0.0.1:8080;
     server_name login.preview.shop.example;
     client_max_body_size 1048576;
-
-    location ^~ /.well-known/acme-challenge/ {
-        alias /srv/calma/edge/acme-challenge/;
-        default_type text/plain;
-    }
 
     location / {
         default_type text/html;
@@ -283,7 +281,7 @@ test('two slots: both upstream blocks, and a per-request marker check picks the 
             proxy_pass http://${upstreamName('shop', 'production', 'b')};
         }
         proxy_pass http://${upstreamName('shop', 'production', 'a')};
-        add_header X-Request-Id $calma_request_id always;
+    }
 `),
     liveA,
   );
@@ -405,4 +403,30 @@ test('with a certificate: HTTP redirects (301 GET/HEAD, 308 else) except the cha
   assert.throws(() => renderEnvironmentConfig({ ...shop, tls: { ...tls, key: '/x/key.pem;\n  include /etc' } }, settings), UserError);
   // Without a certificate the site is served over HTTP, challenge path included.
   assert.doesNotMatch(renderEnvironmentConfig(shop, settings), /return 30[18]|listen 127\.0\.0\.1:8443/);
+});
+
+test('the challenge path only where a certificate is wanted; answer headers inherited unless HSTS adds its own', () => {
+  const challenge = 'location ^~ /.well-known/acme-challenge/';
+  assert.ok(!renderEnvironmentConfig({ ...shop, https: false }, settings).includes(challenge), 'https: false');
+  assert.ok(!renderEnvironmentConfig({ ...shop, https: undefined }, settings).includes(challenge), 'https unset');
+  assert.ok(renderEnvironmentConfig(shop, settings).includes(challenge), 'https: true, no certificate yet');
+  const tls = { certificate: '/c.pem', key: '/k.pem' };
+  assert.ok(renderEnvironmentConfig({ ...shop, https: undefined, tls }, settings).includes(challenge), 'a certificate to renew');
+
+  // nginx.conf adds them once for every location without an add_header of its own.
+  const main = renderMainConfig(settings);
+  assert.ok(main.includes('    add_header X-Request-Id $calma_request_id always;\n    add_header X-Calma-Upstream $calma_probe_upstream always;\n    include '));
+  assert.doesNotMatch(renderEnvironmentConfig(shop, settings), /X-Request-Id|X-Calma-Upstream/);
+  assert.doesNotMatch(renderEnvironmentConfig({ ...shop, tls }, settings), /X-Request-Id|X-Calma-Upstream/, 'HTTPS without HSTS');
+  const [, https] = renderEnvironmentConfig({ ...shop, tls, hsts: true }, settings).split(/\n(?=server \{)/).slice(-2) as [string, string];
+  assert.ok(
+    https.includes(
+      '        add_header X-Request-Id $calma_request_id always;\n        add_header X-Calma-Upstream $calma_probe_upstream always;\n        add_header Strict-Transport-Security "max-age=31536000" always;\n    }\n',
+    ),
+    https,
+  );
+  // Nothing healthy behind an HSTS site: its 503 still says HSTS.
+  const down = renderEnvironmentConfig({ ...shop, upstreams: [], tls, hsts: true }, settings);
+  assert.equal(down.split('Strict-Transport-Security').length, 2, down);
+  assert.ok(down.indexOf('Strict-Transport-Security') > down.indexOf('ssl_certificate'));
 });
