@@ -18,6 +18,8 @@ export interface StageBuild {
 export interface StageResult {
   imageId: string;
   progress: BuildProgress;
+  /** The built image's source tag being set (see Labelled): a failure is the build's. */
+  sourceTagged: Promise<void>;
 }
 
 const LAST_LINES = 10;
@@ -48,11 +50,13 @@ export async function buildStage(
   if (failure !== undefined) throw stepFailure(progress, failure);
   if (!progress.imageId) throw new UserError('build failed: the engine reported no image');
   if (opts.signal?.aborted) throw new UserError('build stopped: the pipeline was cancelled');
-  try {
-    return { imageId: await labelImage(docker, progress.imageId, opts.labels), progress };
-  } catch (e) {
+  const failed = (e: unknown): never => {
     throw new UserError(`build failed: labelling the image: ${errorMessage(e)}`);
-  }
+  };
+  const labelled = await labelImage(docker, progress.imageId, opts.labels).catch(failed);
+  const sourceTagged = labelled.sourceTagged.catch(failed);
+  sourceTagged.catch(() => undefined);
+  return { imageId: labelled.id, progress, sourceTagged };
 }
 
 function stepFailure(progress: BuildProgress, failure: string): UserError {

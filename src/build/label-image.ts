@@ -22,12 +22,23 @@ export const LABEL_ROLE = 'label';
  */
 export type StageLabels = Record<string, string> & { 'calma.role': string };
 
+/** A labelled image, and its source's tag under way. */
+export interface Labelled {
+  id: string;
+  /**
+   * `imageId` getting its source tag (see sourceTag), begun once the labelled image exists:
+   * awaited with whatever the caller does next (the release's own tags), not before it,
+   * since each tag rewrites the engine's whole list of them. Rejections are handled here
+   * too, so nothing is left unhandled while the caller has not awaited it yet.
+   */
+  sourceTagged: Promise<void>;
+}
+
 /**
- * The id of an image that is `imageId` plus `labels` (and `calma.source`, naming
- * `imageId`): the same layers, the same config otherwise. `imageId` gets its
- * source tag (see sourceTag).
+ * An image that is `imageId` plus `labels` (and `calma.source`, naming `imageId`):
+ * the same layers, the same config otherwise.
  */
-export async function labelImage(docker: Docker, imageId: string, labels: StageLabels): Promise<string> {
+export async function labelImage(docker: Docker, imageId: string, labels: StageLabels): Promise<Labelled> {
   const image = docker.getImage(imageId);
   const [info, history] = await Promise.all([image.inspect(), image.history() as Promise<HistoryLine[]>]);
   const all = { ...labels, [SOURCE_LABEL]: info.Id };
@@ -51,8 +62,9 @@ export async function labelImage(docker: Docker, imageId: string, labels: StageL
   const loaded = config === undefined ? undefined : await loadConfig(docker, config, info.RootFS.Layers?.length ?? 0).catch(() => undefined);
   const id = loaded ?? (await commitLabels(docker, info, all));
   // After the labelled image exists: a sweep of unnamed sources (removeOrphanSources) never sees this one tagged but unnamed.
-  await image.tag(sourceTag(info.Id));
-  return id;
+  const sourceTagged = image.tag(sourceTag(info.Id)).then(() => undefined);
+  sourceTagged.catch(() => undefined);
+  return { id, sourceTagged };
 }
 
 /**

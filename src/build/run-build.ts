@@ -101,6 +101,7 @@ export async function runBuild(appDir: string, cfg: BuildSettings, deps: BuildDe
   if (test && cfg.build.test) {
     observer.phase('test', `stage ${test.name ?? test.index}`);
     const built = await stage(test, 'test');
+    await built.sourceTagged;
     const result = await runTestGate(docker, {
       imageId: built.imageId,
       command: cfg.build.test.command,
@@ -129,13 +130,18 @@ export async function runBuild(appDir: string, cfg: BuildSettings, deps: BuildDe
     }
   }
   observer.phase('tag', tags.map((t) => `${cfg.app}:${t}`).join(' '));
-  await Promise.all(tags.map((tag) => docker.getImage(built.imageId).tag({ repo: cfg.app, tag })));
+  // At once: the engine writes its tags one after the other anyway, and the report only reads.
+  const [shipReport] = await Promise.all([
+    inspectImage(docker, built.imageId, built.progress.steps),
+    built.sourceTagged,
+    ...tags.map((tag) => docker.getImage(built.imageId).tag({ repo: cfg.app, tag })),
+  ]);
 
   return {
     app: cfg.app,
     version: version.id,
     tags,
-    ship: await inspectImage(docker, built.imageId, built.progress.steps),
+    ship: shipReport,
     test: testImage,
     digest,
     durationMs: Date.now() - started,

@@ -67,7 +67,7 @@ export async function deployRelease(input: ReleaseInput, deps: DeployDeps): Prom
   const { config, env } = input;
   const app = config.app;
   const deploymentId = newDeploymentId();
-  const { releases, services, slot, addresses, standbyAddresses } = await (input.prepared ?? prepareDeployment(deps, app, env, config.web.replicas));
+  const { releases, services, slot, addresses, standbyAddresses, forgotten } = await (input.prepared ?? prepareDeployment(deps, app, env, config.web.replicas));
   const target: DeployTarget = {
     app,
     env,
@@ -108,6 +108,7 @@ export async function deployRelease(input: ReleaseInput, deps: DeployDeps): Prom
     releaseTimeoutMs: RELEASE_TIMEOUT_MS,
     ...(deps.dns ? { dns: deps.dns } : {}),
     ...(Object.keys(config.services).length > 0 ? { network: envNetworkName(app, env) } : {}),
+    forgotten,
   };
   const releaseId = `${app}:${env}:${input.version}`;
   deps.journal.recordRelease({ id: releaseId, app, env, image: input.image, version: input.version, commit: input.commit, branch: input.branch, configJson: JSON.stringify(config), tags: input.tags });

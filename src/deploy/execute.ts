@@ -49,6 +49,8 @@ export interface WebSpec {
   dns?: string[];
   /** The environment's private network (where its services are), joined besides calma-edge. */
   network?: string;
+  /** The host done forgetting green's reserved addresses (see Prepared.forgotten); without it each start forgets its own. */
+  forgotten?: Promise<void>;
 }
 
 export interface ExecutorDeps {

@@ -23,6 +23,8 @@ export interface WebContainerSpec {
   dns?: string[];
   /** A second network to join (the environment's, where its services answer by name). */
   network?: string;
+  /** The host done forgetting `address` already (see forgetNeighbour): awaited instead of forgetting it here. */
+  forgotten?: Promise<void>;
 }
 
 export function webLabels(s: Pick<WebContainerSpec, 'app' | 'env' | 'deploymentId' | 'release' | 'slot' | 'address' | 'port'>): Record<string, string> {
@@ -52,10 +54,11 @@ export function volumeMounts(volumes: readonly VolumeSpec[], app: string, env: s
 }
 
 export async function startWebContainer(docker: Docker, s: WebContainerSpec): Promise<{ id: string; ip: string }> {
-  // The host forgets the address while the container is created, not after it started:
-  // nothing on the host talks to a slot's address between the two (the edge never sends
-  // to a standby slot), and with a thousand containers the flush takes 25-40 ms.
-  const forgotten = forgetNeighbour(s.address);
+  // The host forgets the address before the container starts, not after: nothing on the
+  // host talks to a slot's address between the two (the edge never sends to a standby
+  // slot). A deployment has it forgotten while it builds; otherwise it is done here, while
+  // the container is created.
+  const forgotten = s.forgotten ?? forgetNeighbour(s.address);
   const container = await docker.createContainer({
     name: s.name,
     Image: s.image,

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { labelImage, LABEL_ROLE } from '../../src/build/label-image.js';
+import { labelImage, LABEL_ROLE, type StageLabels } from '../../src/build/label-image.js';
 import { removeOrphanSources, removeUnusedSource } from '../../src/runtime/image-source.js';
 import { pruneReleaseImages } from '../../src/runtime/images.js';
 import { pruneOlderTestImages } from '../../src/build/test-images.js';
@@ -19,6 +19,13 @@ import { docker } from '../support/engine.js';
 /** An image built from a Dockerfile alone (no context), tagged `tag` (untagged without, as a build's stage). */
 function buildFromText(tag: string | undefined, dockerfile: string): string {
   return execFileSync('docker', ['build', '-q', ...(tag ? ['-t', tag] : []), '-'], { input: dockerfile, encoding: 'utf8', stdio: ['pipe', 'pipe', 'ignore'] }).trim();
+}
+
+/** labelImage until its source is tagged too, as a build awaits it: the labelled image's id. */
+async function labelledId(engine: typeof docker, source: string, labels: StageLabels): Promise<string> {
+  const done = await labelImage(engine, source, labels);
+  await done.sourceTagged;
+  return done.id;
 }
 
 const volumeNames = async (): Promise<Set<string>> => new Set(((await docker.listVolumes()).Volumes ?? []).map((v) => v.Name));
@@ -52,7 +59,7 @@ describe('labelImage', () => {
     );
     made.push(base);
     const volumesBefore = await volumeNames();
-    const id = await labelImage(docker, base, { 'calma.app': name, 'calma.role': 'image', 'calma.branch': 'q/$HOME"x' });
+    const id = await labelledId(docker, base, { 'calma.app': name, 'calma.role': 'image', 'calma.branch': 'q/$HOME"x' });
     made.push(id);
     assert.notEqual(id, base);
     const [before, labelled] = await Promise.all([docker.getImage(base).inspect(), docker.getImage(id).inspect()]);
@@ -79,7 +86,7 @@ describe('labelImage', () => {
     const base = (await docker.getImage(`${name}:pulled`).inspect()).Id;
     assert.equal(base, built);
     made.push(base);
-    const id = await labelImage(docker, base, { 'calma.app': name, 'calma.role': 'image' });
+    const id = await labelledId(docker, base, { 'calma.app': name, 'calma.role': 'image' });
     made.push(id);
     const [before, labelled] = await Promise.all([docker.getImage(base).inspect(), docker.getImage(id).inspect()]);
     assert.equal(labelled.Parent, base, 'committed from a container of the image');
@@ -92,7 +99,7 @@ describe('labelImage', () => {
   test('an engine that refuses a config without its layers (one storing images in containerd) gets the commit instead', async () => {
     const base = buildFromText(undefined, `FROM calma/busybox:base\nRUN echo ${name} refused > /r\n`);
     const refusing = Object.create(docker, { loadImage: { value: () => Promise.reject(new Error('archive lacks layer blobs')) } }) as typeof docker;
-    const id = await labelImage(refusing, base, { 'calma.app': name, 'calma.role': 'image' });
+    const id = await labelledId(refusing, base, { 'calma.app': name, 'calma.role': 'image' });
     made.push(id, base);
     const labelled = await docker.getImage(id).inspect();
     assert.equal(labelled.Parent, base, 'committed');
@@ -103,8 +110,8 @@ describe('labelImage', () => {
     // Untagged, as a build leaves its stages: only labelled images are tagged.
     const step = buildFromText(undefined, `FROM calma/busybox:base\nRUN echo ${name} step > /step\n`);
     const base = buildFromText(undefined, `FROM ${step}\nRUN echo ${name} src > /src\n`);
-    const first = await labelImage(docker, base, { 'calma.app': name, 'calma.role': 'image' });
-    const second = await labelImage(docker, base, { 'calma.app': `${name}-b`, 'calma.role': 'image' });
+    const first = await labelledId(docker, base, { 'calma.app': name, 'calma.role': 'image' });
+    const second = await labelledId(docker, base, { 'calma.app': `${name}-b`, 'calma.role': 'image' });
     made.push(second, first, base, step);
     const tag = `calma-source:${base.slice('sha256:'.length)}`;
     assert.deepEqual((await docker.getImage(base).inspect()).RepoTags, [tag]);
@@ -129,8 +136,8 @@ describe('labelImage', () => {
   test("pruning a release image beyond keep, or an older test image, takes its build's source along", async () => {
     const shipSource = buildFromText(undefined, `FROM calma/busybox:base\nRUN echo ${name} ship > /s\n`);
     const testSource = buildFromText(undefined, `FROM calma/busybox:base\nRUN echo ${name} test > /t\n`);
-    const ship = await labelImage(docker, shipSource, { 'calma.app': name, 'calma.role': 'image' });
-    const tested = await labelImage(docker, testSource, { 'calma.app': name, 'calma.role': 'test' });
+    const ship = await labelledId(docker, shipSource, { 'calma.app': name, 'calma.role': 'image' });
+    const tested = await labelledId(docker, testSource, { 'calma.app': name, 'calma.role': 'test' });
     made.push(ship, tested, shipSource, testSource);
     const lines: string[] = [];
     await pruneReleaseImages(docker, name, [ship], (l) => lines.push(l));
@@ -141,9 +148,9 @@ describe('labelImage', () => {
 
   test('a source whose labelled images were removed by hand goes at the next sweep', async () => {
     const base = buildFromText(undefined, `FROM calma/busybox:base\nRUN echo ${name} orphan > /o\n`);
-    const labelled = await labelImage(docker, base, { 'calma.app': name, 'calma.role': 'image' });
-    made.push(labelled, base);
-    await docker.getImage(labelled).remove();
+    const id = await labelledId(docker, base, { 'calma.app': name, 'calma.role': 'image' });
+    made.push(id, base);
+    await docker.getImage(id).remove();
     await docker.getImage(base).inspect();
     assert.ok((await removeOrphanSources(docker)) >= 1);
     await assert.rejects(docker.getImage(base).inspect());
@@ -152,16 +159,16 @@ describe('labelImage', () => {
   test('keeps a command given by CMD alone exactly (no entrypoint appears)', async () => {
     const base = buildFromText(`${name}:cmd`, `FROM calma/busybox:base\nRUN echo ${name} > /stamp\nCMD ["httpd", "-f"]\n`);
     made.push(base);
-    const id = await labelImage(docker, base, { 'calma.role': 'image' });
+    const id = await labelledId(docker, base, { 'calma.role': 'image' });
     made.push(id);
-    const [before, labelled] = await Promise.all([docker.getImage(base).inspect(), docker.getImage(id).inspect()]);
-    assert.deepEqual({ ...labelled.Config, Labels: null }, { ...before.Config, Labels: null });
+    const [before, after] = await Promise.all([docker.getImage(base).inspect(), docker.getImage(id).inspect()]);
+    assert.deepEqual({ ...after.Config, Labels: null }, { ...before.Config, Labels: null });
   });
 
   test('labels an image that names no command', async () => {
     const base = buildFromText(`${name}:bare`, `FROM calma/busybox:base\nRUN echo ${name} > /stamp\nENTRYPOINT []\nCMD []\n`);
     made.push(base);
-    const id = await labelImage(docker, base, { 'calma.role': 'test' });
+    const id = await labelledId(docker, base, { 'calma.role': 'test' });
     made.push(id);
     const [before, labelled] = await Promise.all([docker.getImage(base).inspect(), docker.getImage(id).inspect()]);
     assert.equal(labelled.Config.Labels?.['calma.role'], 'test');

@@ -19,6 +19,7 @@ const prepared = (running: boolean): Prepared => ({
   slot: 'b',
   addresses: ['10.210.128.0'],
   standbyAddresses: ['10.210.128.1'],
+  forgotten: Promise.resolve(),
 });
 
 test("the early route is exactly what the plan's stage step loads, release aside", () => {
