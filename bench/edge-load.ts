@@ -16,7 +16,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NGINX_BINARY } from '../src/proxy/nginx.js';
 import { edgePaths, nginxBaseArgs } from '../src/proxy/paths.js';
-import { PROXY_ANSWER_HEADERS, PROXY_DEFAULTS, envFileName, renderEnvironmentConfig, renderMainConfig, renderRequestIdConfig, upstreamName } from '../src/proxy/render.js';
+import { PROXY_ANSWER_HEADERS, PROXY_DEFAULTS, PROXY_LOCATION, envFileName, renderEnvironmentConfig, renderMainConfig, renderRequestIdConfig, upstreamName } from '../src/proxy/render.js';
 import type { EdgeSettings } from '../src/proxy/routes.js';
 import { must, runMain, table, tempDir } from './lib/run.js';
 
@@ -56,12 +56,11 @@ function withHeadersInEveryLocation(settings: EdgeSettings): void {
   const main = readFileSync(p.conf, 'utf8');
   if (!main.includes(PROXY_ANSWER_HEADERS)) throw new Error('the main configuration has no answer headers to move');
   writeFileSync(p.conf, main.replace(PROXY_ANSWER_HEADERS, ''));
-  const inLocation = `${PROXY_ANSWER_HEADERS.replace(/^ {4}/gm, '        ')}\n`;
   for (const f of readdirSync(p.envs)) {
     const text = readFileSync(join(p.envs, f), 'utf8');
     const last = text.lastIndexOf('        proxy_pass http://');
     const end = text.indexOf('\n', last) + 1;
-    writeFileSync(join(p.envs, f), text.slice(0, end) + inLocation + text.slice(end));
+    writeFileSync(join(p.envs, f), text.slice(0, end) + PROXY_LOCATION + text.slice(end));
   }
 }
 

@@ -131,11 +131,15 @@ export async function runBuild(appDir: string, cfg: BuildSettings, deps: BuildDe
   }
   observer.phase('tag', tags.map((t) => `${cfg.app}:${t}`).join(' '));
   // At once: the engine writes its tags one after the other anyway, and the report only reads.
+  // Should the source's tag (or one of these) fail, the build fails with none of them left.
   const [shipReport] = await Promise.all([
     inspectImage(docker, built.imageId, built.progress.steps),
     built.sourceTagged,
     ...tags.map((tag) => docker.getImage(built.imageId).tag({ repo: cfg.app, tag })),
-  ]);
+  ]).catch(async (e: unknown) => {
+    await untag(docker, tags.map((t) => `${cfg.app}:${t}`));
+    throw e;
+  });
 
   return {
     app: cfg.app,

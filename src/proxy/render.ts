@@ -246,7 +246,7 @@ export const PROXY_ANSWER_HEADERS = `    add_header X-Request-Id $calma_request_
     add_header X-Calma-Upstream $calma_probe_upstream always;`;
 
 /** A location with an add_header of its own (HSTS) inherits none from above: it repeats them. */
-const PROXY_LOCATION = PROXY_ANSWER_HEADERS.replace(/^ {4}/gm, '        ') + '\n';
+export const PROXY_LOCATION = PROXY_ANSWER_HEADERS.replace(/^ {4}/gm, '        ') + '\n';
 
 /** HTTP-01 challenges are answered from files calma writes, before any redirect to HTTPS. */
 function challengeLocation(settings: EdgeSettings): string {

@@ -6,6 +6,9 @@ import { appFromFixture, commitAll, uniqueApp, type AppDir } from '../support/ap
 import { calma, calmaJson } from '../support/cli.js';
 import { appTags, docker, removeAppImages, runInImage } from '../support/engine.js';
 import type { BuildReport } from '../../src/build/report.js';
+import { runBuild } from '../../src/build/run-build.js';
+import { UserError } from '../../src/errors.js';
+import { openDb } from '../../src/state/db.js';
 
 describe('calma build', () => {
   const app = uniqueApp();
@@ -65,7 +68,10 @@ describe('calma build', () => {
       assert.deepEqual(image.steps.filter((s) => s.instruction.startsWith('LABEL')), [], 'no LABEL step');
       const labelled = await docker.getImage(image.imageId).inspect();
       assert.equal(labelled.Config.Labels['calma.app'], app);
-      assert.deepEqual(labelled.RootFS.Layers, (await docker.getImage(labelled.Config.Labels['calma.source']!).inspect()).RootFS.Layers, 'the labels add no layer');
+      const source = await docker.getImage(labelled.Config.Labels['calma.source']!).inspect();
+      assert.deepEqual(labelled.RootFS.Layers, source.RootFS.Layers, 'the labels add no layer');
+      // Tagged by the time the build returns: untagged, the next build's cache could be pruned away.
+      assert.ok(source.RepoTags?.includes(`calma-source:${source.Id.slice('sha256:'.length)}`), JSON.stringify(source.RepoTags));
     }
     const cached = Object.fromEntries(second.test.steps.map((s) => [s.instruction, s.cached]));
     assert.deepEqual(cached, {
@@ -129,6 +135,39 @@ describe('calma build: the test gate', () => {
     } finally {
       dir.cleanup();
       await removeAppImages(app);
+    }
+  });
+});
+
+describe('calma build: tagging', () => {
+  test("a source tag the engine refuses fails the build with one line and leaves none of the release's tags", async () => {
+    const app = uniqueApp();
+    const dir = appFromFixture('multistage', app);
+    // The engine refuses only the source's tag, and late: the release's own tags are set by then.
+    const refused: string[] = [];
+    const refusing = Object.create(docker, {
+      getImage: {
+        value: (name: string) => {
+          const image = docker.getImage(name);
+          const tag = image.tag.bind(image);
+          return Object.assign(image, {
+            tag: (o: { repo: string; tag: string }) =>
+              o.repo === 'calma-source' ? (refused.push(name), new Promise((_, reject) => setTimeout(() => reject(new Error('no space left on device')), 500))) : tag(o),
+          });
+        },
+      },
+    }) as typeof docker;
+    try {
+      await assert.rejects(
+        runBuild(dir.dir, { app, build: { context: '.', dockerfile: 'Dockerfile', target: 'production', args: {}, max_context: 100 * 1024 * 1024 } }, { docker: refusing, db: openDb(':memory:'), observer: { phase: () => undefined, event: () => undefined, line: () => undefined } }),
+        (e: unknown) => e instanceof UserError && /^build failed: labelling the image: .*no space left on device/.test(e.message),
+      );
+      assert.deepEqual(await appTags(app), []);
+    } finally {
+      dir.cleanup();
+      await removeAppImages(app);
+      // The untagged source and its steps: left, they would be the next run's build cache.
+      for (const id of refused) await docker.getImage(id).remove().catch(() => undefined);
     }
   });
 });
