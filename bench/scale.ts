@@ -1,14 +1,20 @@
 // Bench 5: calma at scale. N light apps (SCALE_APPS, default 1,000), each a
 // real deployment (web fixture, 1 replica: its container and its route),
-// deployed through the daemon a few at a time. With 1 app and with N, side by
-// side: `calma deploy` of a new app (the 2nd, the N+1st; target: ratio under
-// 1.5) and its removal, a redeploy of an existing app, a route change (one
-// more domain), `nginx -t`, the daemon's start-up with its reconcile, and its
-// idle VmRSS. Every change must rewrite only its own environment's include file.
+// deployed through the daemon a few at a time. With 1 app and with N: `calma
+// deploy` of a new app (the 2nd, the N+1st; target: ratio under 1.5) and its
+// removal, a redeploy of an existing app, a route change (one more domain),
+// `nginx -t`, the daemon's start-up with its reconcile, and its idle VmRSS.
+// Every change must rewrite only its own environment's include file.
+// The new app's deploy is also measured side by side in time: rounds that
+// alternate between this engine and a second, empty one (bench/lib/empty-engine.ts)
+// with its own calma daemon holding 1 app, once before the fill (the two should
+// match) and once after it, so the machine's drift over the fill's 25 minutes
+// cancels out.
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliEntry, lineAt, memoryMiB, mustDeploy, startDaemon, type Daemon, type DeployRun } from './lib/calma.js';
 import { cleanupAppsByPrefix, containerIp, webAppDir, webCalmaYml } from './lib/docker.js';
+import { startEmptyEngine } from './lib/empty-engine.js';
 import { get, waitHealthy } from './lib/load.js';
 import { forgetNeighbour } from '../src/runtime/neighbour.js';
 import { cmd, median, must, onCleanup, runId, runMain, secs, sleep, table, tempDir } from './lib/run.js';
@@ -20,6 +26,8 @@ const SAMPLES = 3;
  * target: one slow round in three (2.55 s among 1.85-1.87 s in one run) moved its median.
  */
 const NEW_APP_SAMPLES = 5;
+/** Rounds side by side: each deploys one new app on each engine, the first one alternating. */
+const SIDE_ROUNDS = 8;
 const FILL_CONCURRENCY = 4;
 const IDLE_MS = 10_000;
 /** Host memory an app container takes (its runc shim, busybox httpd, kernel objects), with margin. */
@@ -170,8 +178,38 @@ interface HandRun {
   build: number;
   /** `docker run -d` (create and start). */
   run: number;
-  /** From the build's start to the container's first 200. */
+  /** From the build's start to the container's first 200 (NaN on an engine in another network namespace). */
   healthy: number;
+}
+
+/** The new app's deploy (and the same by hand) on one engine of the two, measured side by side. */
+interface Side {
+  deployNew: DeployRun[];
+  byHand: HandRun[];
+}
+
+/**
+ * SIDE_ROUNDS rounds, each a new app's deploy, its removal and the same by hand on each engine,
+ * the first alternating: a drift of the machine's speed during the rounds weighs on both alike.
+ */
+async function sideBySide(ctxs: readonly [Ctx, Ctx], tag: string): Promise<[Side, Side]> {
+  const sides: [Side, Side] = [
+    { deployNew: [], byHand: [] },
+    { deployNew: [], byHand: [] },
+  ];
+  for (let i = 1; i <= SIDE_ROUNDS; i++) {
+    for (const k of i % 2 === 1 ? ([0, 1] as const) : ([1, 0] as const)) {
+      const ctx = ctxs[k];
+      const probe = `${ctx.prefix}${tag}-${i}`;
+      const dir = webAppDir(ctx.parent, probe, appYml(probe));
+      sides[k].deployNew.push(await checked(ctx, `deploy of new app ${probe}`, [`+envs/${probe}--`], () => deployed(ctx, dir)));
+      await checked(ctx, `calma apps remove ${probe}`, [`-envs/${probe}--`], () => calma(ctx.daemon, ['apps', 'remove', probe]));
+      sides[k].byHand.push(await byHand(ctx, `${ctx.prefix}${tag}h-${i}`));
+      const h = sides[k].byHand.at(-1)!;
+      process.stderr.write(`side by side ${tag}, round ${i}: deploy of ${probe} ${secs(sides[k].deployNew.at(-1)!.ms)}; by hand, build ${secs(h.build)}, run ${secs(h.run)}\n`);
+    }
+  }
+  return sides;
 }
 
 /**
@@ -185,12 +223,16 @@ interface HandRun {
 async function byHand(ctx: Ctx, name: string): Promise<HandRun> {
   const dir = webAppDir(ctx.parent, name, appYml(name));
   const label = `calma-bench-hand=${name}`;
+  const engine = ctx.daemon.engine;
+  const env = engine?.env;
   const t0 = performance.now();
-  await must('docker', ['build', '-q', '--label', label, '--target', 'production', '--build-arg', 'VERSION=v1', '-t', `${name}:hand`, dir], { env: { DOCKER_BUILDKIT: '0' }, timeoutMs: 120_000 });
+  await must('docker', ['build', '-q', '--label', label, '--target', 'production', '--build-arg', 'VERSION=v1', '-t', `${name}:hand`, dir], { env: { DOCKER_BUILDKIT: '0', ...env }, timeoutMs: 120_000 });
   const t1 = performance.now();
   try {
-    await must('docker', ['run', '-d', '--name', name, '--label', label, '--network', 'calma-edge', '--dns', '127.0.0.1', `${name}:hand`]);
+    await must('docker', ['run', '-d', '--name', name, '--label', label, '--network', 'calma-edge', '--dns', '127.0.0.1', `${name}:hand`], { env });
     const t2 = performance.now();
+    // Its address is in the other engine's network namespace, out of this process's reach.
+    if (engine) return { build: t1 - t0, run: t2 - t1, healthy: NaN };
     const ip = await containerIp(name, 'calma-edge');
     // What calma does after each start (runtime/neighbour.ts): the engine hands the address of
     // the previous round's container out again, and with 1,000 containers a reused address can
@@ -202,8 +244,8 @@ async function byHand(ctx: Ctx, name: string): Promise<HandRun> {
     process.stderr.write(`by hand ${name}: ${e instanceof Error ? e.message : String(e)}\n`);
     return { build: NaN, run: NaN, healthy: NaN };
   } finally {
-    await cmd('docker', ['rm', '-f', name]);
-    await cmd('docker', ['rmi', `${name}:hand`]);
+    await cmd('docker', ['rm', '-f', name], { env });
+    await cmd('docker', ['rmi', `${name}:hand`], { env });
   }
 }
 
@@ -294,11 +336,17 @@ runMain(
     cleanupAppsByPrefix(prefix);
     const parent = tempDir('calma-bench-sc-');
     const ctx: Ctx = { daemon: await startDaemon(), parent, prefix, checks: 0, problems: [], retried: [] };
+    const empty = await startEmptyEngine(`calma-bench-${id}`);
+    const other: Ctx = { daemon: await startDaemon({ engine: empty }), parent, prefix: `${prefix}e`, checks: 0, problems: [], retried: [] };
     const apps = Array.from({ length: APPS }, (_, i) => `${prefix}${i + 1}`);
     const first = apps[0]!;
     const built = await checked(ctx, `deploy of the first app ${first} (image built)`, [`+envs/${first}--`], () => deployed(ctx, webAppDir(parent, first, appYml(first))));
     process.stderr.write(`first app ${first} deployed (its image built) in ${secs(built.ms)}\n`);
+    const otherFirst = `${other.prefix}1`;
+    await checked(other, `deploy of the first app ${otherFirst} on the second engine`, [`+envs/${otherFirst}--`], () => deployed(other, webAppDir(parent, otherFirst, appYml(otherFirst))));
     const small = await measureAt(ctx, 1, first);
+    // [this engine, the empty one], both holding 1 app.
+    const parity = await sideBySide([ctx, other], 's1');
 
     const memBefore = memAvailableMiB();
     const t0 = performance.now();
@@ -315,6 +363,7 @@ runMain(
     process.stderr.write(`${APPS} apps serving, each from its own container\n`);
     // The last app: the lowest idle standby addresses (the first apps') are the ones another calma home on this engine takes first.
     const large = await measureAt(ctx, APPS, apps.at(-1)!);
+    const [sideLarge, sideSmall] = await sideBySide([ctx, other], `s${APPS}`);
 
     const row = (what: string, pick: (f: Figures) => number, show = secs): string[] => [what, show(pick(small)), show(pick(large)), `${(pick(large) / pick(small)).toFixed(2)}x`];
     const med = (k: keyof Omit<Figures, 'idleRss' | 'deployNew' | 'byHand'>) => (f: Figures): number => median(f[k]);
@@ -359,11 +408,35 @@ runMain(
       process.stdout.write(`deploys that failed and were tried again (the figures are the passing attempts'): ${ctx.retried.length}\n${why}`);
     }
     process.stdout.write(`host memory: MemAvailable ${gib(memBefore)} before filling, ${gib(memAfter)} after (other work on the host included); one app container, its processes and its runc shim: ${mb(perContainer)} VmRSS (median of ${Math.min(10, running.length)})\n`);
-    if (ctx.problems.length > 0) process.stdout.write(`\nedge files changed beyond the changed environment's own:\n${ctx.problems.map((p) => `  ${p}\n`).join('')}`);
+    const problems = [...ctx.problems, ...other.problems.map((p) => `second engine: ${p}`)];
+    if (problems.length > 0) process.stdout.write(`\nedge files changed beyond the changed environment's own:\n${problems.map((p) => `  ${p}\n`).join('')}`);
+
+    // Side by side: [the empty engine's rounds, this engine's] before the fill, then after it.
+    const sideRow = (what: string, pick: (s: Side) => number, pairs: [Side, Side][], show = secs): string[] => [what, ...pairs.flatMap(([a, b]) => [show(pick(a)), show(pick(b)), `${(pick(b) / pick(a)).toFixed(2)}x`])];
+    const sideNew = (s: Side): number => median(s.deployNew.map((r) => r.ms));
+    const sideHand = (k: 'build' | 'run') => (s: Side): number => median(s.byHand.map((h) => h[k]).filter(Number.isFinite));
+    const [parityHere, parityThere] = parity;
+    const pairs: [Side, Side][] = [
+      [parityThere, parityHere],
+      [sideSmall, sideLarge],
+    ];
+    process.stdout.write(`\nside by side in time: ${SIDE_ROUNDS} rounds alternating between a second engine on this machine (empty but for 1 app, its own network and mount namespaces, its own calma daemon and edge) and this one, before the fill and after it (medians)\n\n`);
+    process.stdout.write(
+      table([
+        ['', 'before the fill: second engine', 'this engine (1 app)', 'ratio', 'after: second engine', `this engine (${APPS} apps)`, 'ratio'],
+        sideRow('calma deploy of a new app', sideNew, pairs),
+        sideRow('by hand: docker build (cached but for its label step)', sideHand('build'), pairs, ms),
+        sideRow('by hand: docker run -d (create, start)', sideHand('run'), pairs, ms),
+      ]),
+    );
 
     const deployRatio = newApp(large) / newApp(small);
-    process.stdout.write(`\nSUMMARY calma deploy of app #${APPS + 1} ${secs(newApp(large))} vs app #2 ${secs(newApp(small))}: ratio ${deployRatio.toFixed(2)} (target under 1.5: ${deployRatio < 1.5 ? 'MET' : 'MISSED'})\n`);
-    process.stdout.write(`SUMMARY each change rewrote only its own environment's include file (${ctx.checks} deploys, removals, route changes and restarts checked; restarts and same-route redeploys rewrote none): ${ctx.problems.length === 0 ? 'MET' : `MISSED (${ctx.problems.length})`}\n`);
+    const sideRatio = sideNew(sideLarge) / sideNew(sideSmall);
+    const parityRatio = sideNew(parityHere) / sideNew(parityThere);
+    const met = (r: number): string => (r < 1.5 ? 'MET' : 'MISSED');
+    process.stdout.write(`\nSUMMARY calma deploy of app #${APPS + 1} ${secs(sideNew(sideLarge))} vs app #2 ${secs(sideNew(sideSmall))}, side by side in time (app #2 on the second engine; the two engines matched ${parityRatio.toFixed(2)} with 1 app each): ratio ${sideRatio.toFixed(2)} (target under 1.5: ${met(sideRatio)})\n`);
+    process.stdout.write(`SUMMARY the same, one after the other on this engine (app #2 measured before the fill, app #${APPS + 1} after it): ${secs(newApp(large))} vs ${secs(newApp(small))}, ratio ${deployRatio.toFixed(2)} (${met(deployRatio)})\n`);
+    process.stdout.write(`SUMMARY each change rewrote only its own environment's include file (${ctx.checks + other.checks} deploys, removals, route changes and restarts checked; restarts and same-route redeploys rewrote none): ${problems.length === 0 ? 'MET' : `MISSED (${problems.length})`}\n`);
     process.stdout.write(`SUMMARY with ${APPS} apps: route change ${secs(median(large.routeChange))} (${secs(median(small.routeChange))} with 1), nginx -t ${secs(median(large.nginxTest))}, daemon start-up with its reconcile ${secs(median(large.startup))} (${secs(median(small.startup))} with 1: ${((median(large.startup) - median(small.startup)) / (APPS - 1)).toFixed(1)} ms per app more)\n`);
     process.stdout.write(`SUMMARY daemon VmRSS idle with ${APPS} apps: ${MB(large.idleRss).toFixed(1)} MB = ${mb(large.idleRss)} (${mb(small.idleRss)} with 1 app; ${((large.idleRss - small.idleRss) / (APPS - 1)).toFixed(3)} MiB per app more)\n`);
   },

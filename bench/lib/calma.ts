@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Engine } from './empty-engine.js';
 import { cmd, freePort, must, onCleanup, sleep, stopPid, tempDir } from './run.js';
 
 /** The CLI of the same build as this file (dist/ or any other outDir). */
@@ -23,21 +24,27 @@ export interface Daemon {
   startedInMs: number;
   /** SIGTERM, as an operator stops it; its nginx keeps serving and a daemon started `again` takes it over. */
   stop(): Promise<void>;
+  /** The engine it uses when not the machine's own (see startDaemon). */
+  engine?: Engine;
 }
 
 /**
  * Starts the daemon (with `again`: on the home and ports of that stopped one; else on the given
  * ports or free ones) with any extra `calma server` args, and waits (at most timeoutMs) until
- * `calma server status` answers.
+ * `calma server status` answers. With `engine`, it runs in that engine's network namespace, with
+ * its edge, and uses that engine; its CLI still reaches it through its home's socket.
  */
-export async function startDaemon(o: { again?: Daemon; timeoutMs?: number; httpPort?: number; httpsPort?: number; args?: string[] } = {}): Promise<Daemon> {
+export async function startDaemon(o: { again?: Daemon; timeoutMs?: number; httpPort?: number; httpsPort?: number; args?: string[]; engine?: Engine } = {}): Promise<Daemon> {
   const home = o.again?.home ?? tempDir('cb-');
   const httpPort = o.again?.httpPort ?? o.httpPort ?? (await freePort());
   const httpsPort = o.again?.httpsPort ?? o.httpsPort ?? (await freePort());
-  const env = { CALMA_HOME: home };
+  const engine = o.again?.engine ?? o.engine;
+  const env: NodeJS.ProcessEnv = { CALMA_HOME: home, ...engine?.env };
   const args = [cliEntry, 'server', '--http-port', String(httpPort), '--https-port', String(httpsPort), '--edge-address', '127.0.0.1', '--app-dns', '127.0.0.1', ...(o.args ?? [])];
   const t0 = performance.now();
-  const child: ChildProcess = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  // nsenter execs node once it has entered: the pid is the daemon's.
+  const [file, argv] = engine ? ['nsenter', [`--net=${engine.netns}`, process.execPath, ...args]] : [process.execPath, args];
+  const child: ChildProcess = spawn(file, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let logs = '';
   let startedInMs: number | undefined;
   child.stderr!.on('data', (d: Buffer) => {
@@ -60,7 +67,7 @@ export async function startDaemon(o: { again?: Daemon; timeoutMs?: number; httpP
   }
   startedInMs ??= performance.now() - t0; // its log level hides the line: when it first answered
   const stop = async (): Promise<void> => (running() ? stopPid(child.pid, 10_000) : undefined);
-  return { home, pid: child.pid!, httpPort, httpsPort, env, logs: () => logs, startedInMs, stop };
+  return { home, pid: child.pid!, httpPort, httpsPort, env, logs: () => logs, startedInMs, stop, ...(engine ? { engine } : {}) };
 }
 
 function readFileOr(path: string): string {
