@@ -64,6 +64,8 @@ interface Figures {
   nginxTest: number[];
   startup: number[];
   idleRss: number;
+  /** The machine's CPU in use (all processes, both cores) while nothing is deployed, as a share. */
+  idleBusy: number;
 }
 
 interface Ctx {
@@ -131,10 +133,13 @@ const gib = (mib: number): string => `${(mib / 1024).toFixed(2)} GiB`;
 /** The figures at the current scale: `apps` apps deployed, one of which (`existing`) is redeployed and rerouted. */
 async function measureAt(ctx: Ctx, apps: number, existing: string): Promise<Figures> {
   const at = `with ${apps} app${apps === 1 ? '' : 's'}`;
-  const f: Figures = { deployNew: [], byHand: [], remove: [], redeploy: [], routeChange: [], nginxTest: [], startup: [], idleRss: NaN };
+  const f: Figures = { deployNew: [], byHand: [], remove: [], redeploy: [], routeChange: [], nginxTest: [], startup: [], idleRss: NaN, idleBusy: NaN };
   const samples: number[] = [];
+  const cpu0 = machineCpu();
   for (let t = 0; t < IDLE_MS; t += 1000) await sleep(1000).then(() => samples.push(memoryMiB(ctx.daemon.pid).rss));
+  const cpu1 = machineCpu();
   f.idleRss = median(samples);
+  f.idleBusy = 1 - (cpu1.idle - cpu0.idle) / (cpu1.total - cpu0.total);
 
   const edge = join(ctx.daemon.home, 'edge');
   for (let i = 0; i < SAMPLES; i++) f.nginxTest.push(await timed(() => must('nginx', ['-t', '-q', '-p', edge, '-c', join(edge, 'nginx.conf'), '-e', join(edge, 'logs', 'error.log')])));
@@ -291,6 +296,13 @@ async function containerRssMiB(names: string[]): Promise<number> {
   return median(each);
 }
 
+/** The machine's CPU time so far (clock ticks, all cores) and the idle part of it, from /proc/stat. */
+function machineCpu(): { total: number; idle: number } {
+  const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  // user nice system idle iowait irq softirq steal
+  return { total: ticks.reduce((a, b) => a + b, 0), idle: ticks[3]! + ticks[4]! };
+}
+
 function memAvailableMiB(): number {
   return Number(/^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? NaN) / 1024;
 }
@@ -366,7 +378,7 @@ runMain(
     const [sideLarge, sideSmall] = await sideBySide([ctx, other], `s${APPS}`);
 
     const row = (what: string, pick: (f: Figures) => number, show = secs): string[] => [what, show(pick(small)), show(pick(large)), `${(pick(large) / pick(small)).toFixed(2)}x`];
-    const med = (k: keyof Omit<Figures, 'idleRss' | 'deployNew' | 'byHand'>) => (f: Figures): number => median(f[k]);
+    const med = (k: keyof Omit<Figures, 'idleRss' | 'idleBusy' | 'deployNew' | 'byHand'>) => (f: Figures): number => median(f[k]);
     const hand = (k: keyof HandRun) => (f: Figures): number => median(f.byHand.map((h) => h[k]).filter(Number.isFinite));
     const newApp = (f: Figures): number => median(f.deployNew.map((r) => r.ms));
     const phase = (re: RegExp) => (f: Figures): number => median(f.deployNew.map((r) => lineAt(r, re) ?? NaN));
@@ -385,6 +397,7 @@ runMain(
         row('nginx -t of the whole edge config', med('nginxTest'), ms),
         row('daemon start-up (SIGTERM, start, reconcile, "daemon started")', med('startup')),
         row(`daemon VmRSS, idle ${IDLE_MS / 1000} s (median of 1 s samples)`, (f) => f.idleRss, mb),
+        row(`the machine's CPU in use meanwhile (both cores; the second engine's 1 app included)`, (f) => f.idleBusy, (x) => `${(100 * x).toFixed(1)} %`),
       ]),
     );
     process.stdout.write('\ncalma deploy of a new app, where the time goes (median ms since the command started):\n');
@@ -420,7 +433,7 @@ runMain(
       [parityThere, parityHere],
       [sideSmall, sideLarge],
     ];
-    process.stdout.write(`\nside by side in time: ${SIDE_ROUNDS} rounds alternating between a second engine on this machine (empty but for 1 app, its own network and mount namespaces, its own calma daemon and edge) and this one, before the fill and after it (medians)\n\n`);
+    process.stdout.write(`\nside by side in time: ${SIDE_ROUNDS} rounds alternating between a second engine on this machine (empty but for 1 app, its own network and mount namespaces, its own calma daemon and edge) and this one, before the fill and after it (medians); after it, the second engine's rounds too run beside this engine's ${APPS} idle containers (what the machine's CPU does for them: "in use meanwhile", above)\n\n`);
     process.stdout.write(
       table([
         ['', 'before the fill: second engine', 'this engine (1 app)', 'ratio', 'after: second engine', `this engine (${APPS} apps)`, 'ratio'],
