@@ -9,11 +9,12 @@
 // alternate between this engine and a second, empty one (bench/lib/empty-engine.ts)
 // with its own calma daemon holding 1 app, once before the fill (the two should
 // match) and once after it, so the machine's drift over the fill's 25 minutes
-// cancels out.
+// cancels out; then the second engine alone once this engine's containers are
+// removed, which shows what their idle load on the machine weighed.
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cliEntry, lineAt, memoryMiB, mustDeploy, startDaemon, type Daemon, type DeployRun } from './lib/calma.js';
-import { cleanupAppsByPrefix, containerIp, webAppDir, webCalmaYml } from './lib/docker.js';
+import { cleanupAppsByPrefix, containerIp, removeAppContainers, webAppDir, webCalmaYml } from './lib/docker.js';
 import { startEmptyEngine } from './lib/empty-engine.js';
 import { get, waitHealthy } from './lib/load.js';
 import { forgetNeighbour } from '../src/runtime/neighbour.js';
@@ -195,23 +196,22 @@ interface Side {
 
 /**
  * SIDE_ROUNDS rounds, each a new app's deploy, its removal and the same by hand on each engine,
- * the first alternating: a drift of the machine's speed during the rounds weighs on both alike.
+ * the order reversed every other round: a drift of the machine's speed during the rounds weighs
+ * on all alike.
  */
-async function sideBySide(ctxs: readonly [Ctx, Ctx], tag: string): Promise<[Side, Side]> {
-  const sides: [Side, Side] = [
-    { deployNew: [], byHand: [] },
-    { deployNew: [], byHand: [] },
-  ];
+async function sideBySide(ctxs: readonly Ctx[], tag: string): Promise<Side[]> {
+  const sides: Side[] = ctxs.map(() => ({ deployNew: [], byHand: [] }));
+  const order = ctxs.map((_, k) => k);
   for (let i = 1; i <= SIDE_ROUNDS; i++) {
-    for (const k of i % 2 === 1 ? ([0, 1] as const) : ([1, 0] as const)) {
-      const ctx = ctxs[k];
+    for (const k of i % 2 === 1 ? order : [...order].reverse()) {
+      const ctx = ctxs[k]!;
       const probe = `${ctx.prefix}${tag}-${i}`;
       const dir = webAppDir(ctx.parent, probe, appYml(probe));
-      sides[k].deployNew.push(await checked(ctx, `deploy of new app ${probe}`, [`+envs/${probe}--`], () => deployed(ctx, dir)));
+      sides[k]!.deployNew.push(await checked(ctx, `deploy of new app ${probe}`, [`+envs/${probe}--`], () => deployed(ctx, dir)));
       await checked(ctx, `calma apps remove ${probe}`, [`-envs/${probe}--`], () => calma(ctx.daemon, ['apps', 'remove', probe]));
-      sides[k].byHand.push(await byHand(ctx, `${ctx.prefix}${tag}h-${i}`));
-      const h = sides[k].byHand.at(-1)!;
-      process.stderr.write(`side by side ${tag}, round ${i}: deploy of ${probe} ${secs(sides[k].deployNew.at(-1)!.ms)}; by hand, build ${secs(h.build)}, run ${secs(h.run)}\n`);
+      sides[k]!.byHand.push(await byHand(ctx, `${ctx.prefix}${tag}h-${i}`));
+      const h = sides[k]!.byHand.at(-1)!;
+      process.stderr.write(`side by side ${tag}, round ${i}: deploy of ${probe} ${secs(sides[k]!.deployNew.at(-1)!.ms)}; by hand, build ${secs(h.build)}, run ${secs(h.run)}\n`);
     }
   }
   return sides;
@@ -358,7 +358,7 @@ runMain(
     await checked(other, `deploy of the first app ${otherFirst} on the second engine`, [`+envs/${otherFirst}--`], () => deployed(other, webAppDir(parent, otherFirst, appYml(otherFirst))));
     const small = await measureAt(ctx, 1, first);
     // [this engine, the empty one], both holding 1 app.
-    const parity = await sideBySide([ctx, other], 's1');
+    const [parityHere, parityThere] = (await sideBySide([ctx, other], 's1')) as [Side, Side];
 
     const memBefore = memAvailableMiB();
     const t0 = performance.now();
@@ -375,7 +375,11 @@ runMain(
     process.stderr.write(`${APPS} apps serving, each from its own container\n`);
     // The last app: the lowest idle standby addresses (the first apps') are the ones another calma home on this engine takes first.
     const large = await measureAt(ctx, APPS, apps.at(-1)!);
-    const [sideLarge, sideSmall] = await sideBySide([ctx, other], `s${APPS}`);
+    const [sideLarge, sideSmall] = (await sideBySide([ctx, other], `s${APPS}`)) as [Side, Side];
+    // The second engine once more, alone, right after this engine's containers are gone: what the
+    // idle apps' load on the machine (their runc shims) did to its rounds just before.
+    await removeAppContainers(prefix);
+    const [quiet] = (await sideBySide([other], `q${APPS}`)) as [Side];
 
     const row = (what: string, pick: (f: Figures) => number, show = secs): string[] => [what, show(pick(small)), show(pick(large)), `${(pick(large) / pick(small)).toFixed(2)}x`];
     const med = (k: keyof Omit<Figures, 'idleRss' | 'idleBusy' | 'deployNew' | 'byHand'>) => (f: Figures): number => median(f[k]);
@@ -428,7 +432,6 @@ runMain(
     const sideRow = (what: string, pick: (s: Side) => number, pairs: [Side, Side][], show = secs): string[] => [what, ...pairs.flatMap(([a, b]) => [show(pick(a)), show(pick(b)), `${(pick(b) / pick(a)).toFixed(2)}x`])];
     const sideNew = (s: Side): number => median(s.deployNew.map((r) => r.ms));
     const sideHand = (k: 'build' | 'run') => (s: Side): number => median(s.byHand.map((h) => h[k]).filter(Number.isFinite));
-    const [parityHere, parityThere] = parity;
     const pairs: [Side, Side][] = [
       [parityThere, parityHere],
       [sideSmall, sideLarge],
@@ -442,12 +445,15 @@ runMain(
         sideRow('by hand: docker run -d (create, start)', sideHand('run'), pairs, ms),
       ]),
     );
+    process.stdout.write(`\nthe second engine alone, ${SIDE_ROUNDS} rounds right after this engine's ${APPS} apps' containers were removed: calma deploy of a new app ${secs(sideNew(quiet))} (${secs(sideNew(sideSmall))} beside them just before), by hand docker run -d ${ms(sideHand('run')(quiet))} (${ms(sideHand('run')(sideSmall))})\n`);
 
     const deployRatio = newApp(large) / newApp(small);
     const sideRatio = sideNew(sideLarge) / sideNew(sideSmall);
     const parityRatio = sideNew(parityHere) / sideNew(parityThere);
+    const quietRatio = sideNew(sideLarge) / sideNew(quiet);
     const met = (r: number): string => (r < 1.5 ? 'MET' : 'MISSED');
     process.stdout.write(`\nSUMMARY calma deploy of app #${APPS + 1} ${secs(sideNew(sideLarge))} vs app #2 ${secs(sideNew(sideSmall))}, side by side in time (app #2 on the second engine; the two engines matched ${parityRatio.toFixed(2)} with 1 app each): ratio ${sideRatio.toFixed(2)} (target under 1.5: ${met(sideRatio)})\n`);
+    process.stdout.write(`SUMMARY the same against app #2 on the second engine right after this engine's containers were removed (the idle apps' load on the machine counted, minutes apart): ${secs(sideNew(sideLarge))} vs ${secs(sideNew(quiet))}, ratio ${quietRatio.toFixed(2)} (${met(quietRatio)})\n`);
     process.stdout.write(`SUMMARY the same, one after the other on this engine (app #2 measured before the fill, app #${APPS + 1} after it): ${secs(newApp(large))} vs ${secs(newApp(small))}, ratio ${deployRatio.toFixed(2)} (${met(deployRatio)})\n`);
     process.stdout.write(`SUMMARY each change rewrote only its own environment's include file (${ctx.checks + other.checks} deploys, removals, route changes and restarts checked; restarts and same-route redeploys rewrote none): ${problems.length === 0 ? 'MET' : `MISSED (${problems.length})`}\n`);
     process.stdout.write(`SUMMARY with ${APPS} apps: route change ${secs(median(large.routeChange))} (${secs(median(small.routeChange))} with 1), nginx -t ${secs(median(large.nginxTest))}, daemon start-up with its reconcile ${secs(median(large.startup))} (${secs(median(small.startup))} with 1: ${((median(large.startup) - median(small.startup)) / (APPS - 1)).toFixed(1)} ms per app more)\n`);

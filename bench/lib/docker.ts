@@ -35,20 +35,30 @@ export async function removeLabelled(label: string): Promise<void> {
  */
 export function cleanupAppsByPrefix(prefix: string): void {
   onCleanup(`docker objects of apps ${prefix}*`, async () => {
-    const mine = async (list: string[], id: string): Promise<string[]> =>
-      (await must('docker', [...list, '--filter', 'label=calma.app', '--format', `${id} {{.Label "calma.app"}}`], { timeoutMs: 300_000 }))
-        .split('\n')
-        .flatMap((l) => (l.split(' ')[1]?.startsWith(prefix) ? [l.split(' ')[0]!] : []));
-    const remove = async (rm: string[], ids: string[]): Promise<void> => {
-      for (let i = 0; i < ids.length; i += 100) await cmd('docker', [...rm, ...ids.slice(i, i + 100)], { timeoutMs: 600_000 });
-    };
-    await remove(['rm', '-f'], await mine(['ps', '-a'], '{{.ID}}'));
-    await remove(['network', 'rm'], await mine(['network', 'ls'], '{{.ID}}'));
-    await remove(['volume', 'rm', '-f'], await mine(['volume', 'ls'], '{{.Name}}'));
+    await removeAppContainers(prefix);
+    await remove(['network', 'rm'], await mine(prefix, ['network', 'ls'], '{{.ID}}'));
+    await remove(['volume', 'rm', '-f'], await mine(prefix, ['volume', 'ls'], '{{.Name}}'));
     const images = (await must('docker', ['images', '-q', '--filter', `reference=${prefix}*`])).split('\n').filter(Boolean);
     await remove(['rmi', '-f'], [...new Set(images)]);
     await sweepSources();
   });
+}
+
+/** The containers of every app whose name starts with prefix, removed (by their calma.app label). */
+export async function removeAppContainers(prefix: string): Promise<void> {
+  await remove(['rm', '-f'], await mine(prefix, ['ps', '-a'], '{{.ID}}'));
+}
+
+/** The `id` of each object a docker listing shows with a calma.app label starting with prefix. */
+async function mine(prefix: string, list: string[], id: string): Promise<string[]> {
+  return (await must('docker', [...list, '--filter', 'label=calma.app', '--format', `${id} {{.Label "calma.app"}}`], { timeoutMs: 300_000 }))
+    .split('\n')
+    .flatMap((l) => (l.split(' ')[1]?.startsWith(prefix) ? [l.split(' ')[0]!] : []));
+}
+
+/** A docker removal command over ids, a hundred at a time. */
+async function remove(rm: string[], ids: string[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += 100) await cmd('docker', [...rm, ...ids.slice(i, i + 100)], { timeoutMs: 600_000 });
 }
 
 /** The web fixture (busybox httpd: VERSION at /, health at /cgi-bin/up) as an app dir with a calma.yml. */
