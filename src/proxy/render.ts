@@ -245,8 +245,20 @@ export const PROXY_DEFAULTS = `    proxy_http_version 1.1;
 export const PROXY_ANSWER_HEADERS = `    add_header X-Request-Id $calma_request_id always;
     add_header X-Calma-Upstream $calma_probe_upstream always;`;
 
+/** The answer headers at another depth than the http block's. */
+const answerHeaders = (indent: string): string => PROXY_ANSWER_HEADERS.replace(/^ {4}/gm, indent) + '\n';
+
 /** A location with an add_header of its own (HSTS) inherits none from above: it repeats them. */
-export const PROXY_LOCATION = PROXY_ANSWER_HEADERS.replace(/^ {4}/gm, '        ') + '\n';
+export const PROXY_LOCATION = answerHeaders('        ');
+
+/**
+ * calma's 503 while nothing serves, at `indent` (a location, or an `if` in one). Its
+ * Retry-After is an add_header of its own, so it repeats the answer headers: the
+ * request id reaches the client on this page too. `extra`: more headers of the location's.
+ */
+function unavailable(indent: string, extra = ''): string {
+  return `${indent}add_header Retry-After 5 always;\n${answerHeaders(indent)}${extra}${indent}return 503 '${UNAVAILABLE_PAGE}';\n`;
+}
 
 /** HTTP-01 challenges are answered from files calma writes, before any redirect to HTTPS. */
 function challengeLocation(settings: EdgeSettings): string {
@@ -287,7 +299,7 @@ function serving(route: Route, settings: EdgeSettings, staged: boolean, hsts: bo
   const slots = { [liveSlot]: byHost(route.upstreams), [other]: byHost(route.standby ?? []) } as Record<'a' | 'b', Upstream[]>;
   if (slots[liveSlot].length === 0) {
     // No healthy replica: answer at once rather than wait on a connect timeout.
-    return { blocks: '', location: `        default_type text/html;\n        add_header Retry-After 5 always;\n${hsts ? HSTS : ''}        return 503 '${UNAVAILABLE_PAGE}';\n` };
+    return { blocks: '', location: `        default_type text/html;\n${unavailable('        ', hsts ? HSTS : '')}` };
   }
   // HSTS is an add_header of the location's own: with it the location must repeat the inherited ones.
   const ownHeaders = hsts ? PROXY_LOCATION + HSTS : '';
@@ -297,11 +309,7 @@ function serving(route: Route, settings: EdgeSettings, staged: boolean, hsts: bo
   // Staged: 503 until a marker says the environment serves (default_type is for that
   // page only: nginx never applies it to a proxied answer).
   const servingMarker = join(edgePaths(settings).live, servingMarkerName(route.app, route.env));
-  const closed = `        if (!-f ${servingMarker}) {
-            add_header Retry-After 5 always;
-            return 503 '${UNAVAILABLE_PAGE}';
-        }
-`;
+  const closed = `        if (!-f ${servingMarker}) {\n${unavailable('            ')}        }\n`;
   const head = staged ? '        default_type text/html;\n' : '';
   if (present.length === 1) return { blocks, location: `${head}${staged ? closed : ''}        proxy_pass http://${name(liveSlot)};\n${ownHeaders}` };
   // Both slots: a per-request check of the marker file picks one. Each branch names its

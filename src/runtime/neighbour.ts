@@ -4,8 +4,9 @@
 // other release of the environment reuses) got no answer to its ARP requests
 // for the gateway from the host, whose neighbour entry for the address was
 // still valid, so its replies went nowhere: 15-47 s of silence. With the
-// host's entry flushed (right after the start, and now while the container is
-// created: nothing on the host talks to the address in between), the host's
+// host's entry flushed (right after the start, and now as soon as a deployment
+// reserves the address: nothing on the host talks to it before its container
+// starts), the host's
 // next packet asks for the address afresh, and the container learns the
 // gateway from that request: it answered within 40 ms
 // (bench/results/scale-1000-address-reuse-stall.txt).

@@ -70,10 +70,13 @@ describe('the edge with a real nginx', () => {
 
   test('an environment without upstreams answers 503 at once', async () => {
     await edge.apply({ app: 'empty', env: 'staging', domains: ['empty.test'], upstreams: [], maxBodyBytes: 1024 });
-    const r = await get('empty.test', { timeoutMs: 2_000 });
+    const id = `down-${Date.now()}`;
+    const r = await get('empty.test', { timeoutMs: 2_000, headers: { 'x-request-id': id } });
     assert.equal(r.status, 503);
     assert.match(r.body, /no running instance/);
     assert.equal(r.headers['retry-after'], '5');
+    // Its own Retry-After would hide the inherited answer headers: the page repeats them.
+    assert.equal(r.headers['x-request-id'], id);
     assert.ok(r.ms < 1_000, `took ${r.ms} ms`);
   });
 

@@ -227,6 +227,8 @@ server {
     location / {
         default_type text/html;
         add_header Retry-After 5 always;
+        add_header X-Request-Id $calma_request_id always;
+        add_header X-Calma-Upstream $calma_probe_upstream always;
         return 503 '${UNAVAILABLE_PAGE}';
     }
 }
@@ -307,6 +309,8 @@ test('staged: 503 until slot b\'s marker or the serving marker exists, slot b ch
         }
         if (!-f /srv/calma/edge/live/shop--production.on) {
             add_header Retry-After 5 always;
+            add_header X-Request-Id $calma_request_id always;
+            add_header X-Calma-Upstream $calma_probe_upstream always;
             return 503 '${UNAVAILABLE_PAGE}';
         }
 `;
@@ -425,8 +429,9 @@ test('the challenge path only where a certificate is wanted; answer headers inhe
     ),
     https,
   );
-  // Nothing healthy behind an HSTS site: its 503 still says HSTS.
+  // Nothing healthy behind an HSTS site: its 503 still says HSTS, and still carries the request id.
   const down = renderEnvironmentConfig({ ...shop, upstreams: [], tls, hsts: true }, settings);
   assert.equal(down.split('Strict-Transport-Security').length, 2, down);
   assert.ok(down.indexOf('Strict-Transport-Security') > down.indexOf('ssl_certificate'));
+  assert.ok(down.slice(down.indexOf('ssl_certificate')).includes('        add_header X-Request-Id $calma_request_id always;\n'), down);
 });
