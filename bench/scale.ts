@@ -54,11 +54,15 @@ function diff(before: EdgeFiles, after: EdgeFiles): string[] {
   return [...out, ...[...before.keys()].filter((f) => !after.has(f)).map((f) => `-${f}`)];
 }
 
-interface Figures {
+/** A new app's deploy, and the same by hand: at one scale, or on one engine of two side by side. */
+interface Side {
   /** `calma deploy` of a new app, each run with its timestamped output. */
   deployNew: DeployRun[];
   /** The same new app by hand, the engine alone (see byHand). */
   byHand: HandRun[];
+}
+
+interface Figures extends Side {
   remove: number[];
   redeploy: number[];
   routeChange: number[];
@@ -188,12 +192,6 @@ interface HandRun {
   healthy: number;
 }
 
-/** The new app's deploy (and the same by hand) on one engine of the two, measured side by side. */
-interface Side {
-  deployNew: DeployRun[];
-  byHand: HandRun[];
-}
-
 /**
  * SIDE_ROUNDS rounds, each a new app's deploy, its removal and the same by hand on each engine,
  * the order reversed every other round: a drift of the machine's speed during the rounds weighs
@@ -204,14 +202,15 @@ async function sideBySide(ctxs: readonly Ctx[], tag: string): Promise<Side[]> {
   const order = ctxs.map((_, k) => k);
   for (let i = 1; i <= SIDE_ROUNDS; i++) {
     for (const k of i % 2 === 1 ? order : [...order].reverse()) {
-      const ctx = ctxs[k]!;
+      const [ctx, side] = [ctxs[k]!, sides[k]!];
       const probe = `${ctx.prefix}${tag}-${i}`;
       const dir = webAppDir(ctx.parent, probe, appYml(probe));
-      sides[k]!.deployNew.push(await checked(ctx, `deploy of new app ${probe}`, [`+envs/${probe}--`], () => deployed(ctx, dir)));
+      const run = await checked(ctx, `deploy of new app ${probe}`, [`+envs/${probe}--`], () => deployed(ctx, dir));
       await checked(ctx, `calma apps remove ${probe}`, [`-envs/${probe}--`], () => calma(ctx.daemon, ['apps', 'remove', probe]));
-      sides[k]!.byHand.push(await byHand(ctx, `${ctx.prefix}${tag}h-${i}`));
-      const h = sides[k]!.byHand.at(-1)!;
-      process.stderr.write(`side by side ${tag}, round ${i}: deploy of ${probe} ${secs(sides[k]!.deployNew.at(-1)!.ms)}; by hand, build ${secs(h.build)}, run ${secs(h.run)}\n`);
+      const h = await byHand(ctx, `${ctx.prefix}${tag}h-${i}`);
+      side.deployNew.push(run);
+      side.byHand.push(h);
+      process.stderr.write(`side by side ${tag}, round ${i}: deploy of ${probe} ${secs(run.ms)}; by hand, build ${secs(h.build)}, run ${secs(h.run)}\n`);
     }
   }
   return sides;
@@ -383,8 +382,9 @@ runMain(
 
     const row = (what: string, pick: (f: Figures) => number, show = secs): string[] => [what, show(pick(small)), show(pick(large)), `${(pick(large) / pick(small)).toFixed(2)}x`];
     const med = (k: keyof Omit<Figures, 'idleRss' | 'idleBusy' | 'deployNew' | 'byHand'>) => (f: Figures): number => median(f[k]);
-    const hand = (k: keyof HandRun) => (f: Figures): number => median(f.byHand.map((h) => h[k]).filter(Number.isFinite));
-    const newApp = (f: Figures): number => median(f.deployNew.map((r) => r.ms));
+    // Of a scale's figures or of one engine's side-by-side rounds alike.
+    const hand = (k: keyof HandRun) => (s: Side): number => median(s.byHand.map((h) => h[k]).filter(Number.isFinite));
+    const newApp = (s: Side): number => median(s.deployNew.map((r) => r.ms));
     const phase = (re: RegExp) => (f: Figures): number => median(f.deployNew.map((r) => lineAt(r, re) ?? NaN));
     const ms = (n: number): string => `${n.toFixed(0)} ms`;
     process.stdout.write(`\nscale: calma server with 1 app, then with ${APPS} apps (web fixture, 1 replica each, all serving); medians of ${NEW_APP_SAMPLES} rounds for the new app, ${SAMPLES} for the rest\n\n`);
@@ -430,8 +430,6 @@ runMain(
 
     // Side by side: [the empty engine's rounds, this engine's] before the fill, then after it.
     const sideRow = (what: string, pick: (s: Side) => number, pairs: [Side, Side][], show = secs): string[] => [what, ...pairs.flatMap(([a, b]) => [show(pick(a)), show(pick(b)), `${(pick(b) / pick(a)).toFixed(2)}x`])];
-    const sideNew = (s: Side): number => median(s.deployNew.map((r) => r.ms));
-    const sideHand = (k: 'build' | 'run') => (s: Side): number => median(s.byHand.map((h) => h[k]).filter(Number.isFinite));
     const pairs: [Side, Side][] = [
       [parityThere, parityHere],
       [sideSmall, sideLarge],
@@ -440,20 +438,20 @@ runMain(
     process.stdout.write(
       table([
         ['', 'before the fill: second engine', 'this engine (1 app)', 'ratio', 'after: second engine', `this engine (${APPS} apps)`, 'ratio'],
-        sideRow('calma deploy of a new app', sideNew, pairs),
-        sideRow('by hand: docker build (cached but for its label step)', sideHand('build'), pairs, ms),
-        sideRow('by hand: docker run -d (create, start)', sideHand('run'), pairs, ms),
+        sideRow('calma deploy of a new app', newApp, pairs),
+        sideRow('by hand: docker build (cached but for its label step)', hand('build'), pairs, ms),
+        sideRow('by hand: docker run -d (create, start)', hand('run'), pairs, ms),
       ]),
     );
-    process.stdout.write(`\nthe second engine alone, ${SIDE_ROUNDS} rounds right after this engine's ${APPS} apps' containers were removed: calma deploy of a new app ${secs(sideNew(quiet))} (${secs(sideNew(sideSmall))} beside them just before), by hand docker run -d ${ms(sideHand('run')(quiet))} (${ms(sideHand('run')(sideSmall))})\n`);
+    process.stdout.write(`\nthe second engine alone, ${SIDE_ROUNDS} rounds right after this engine's ${APPS} apps' containers were removed: calma deploy of a new app ${secs(newApp(quiet))} (${secs(newApp(sideSmall))} beside them just before), by hand docker run -d ${ms(hand('run')(quiet))} (${ms(hand('run')(sideSmall))})\n`);
 
     const deployRatio = newApp(large) / newApp(small);
-    const sideRatio = sideNew(sideLarge) / sideNew(sideSmall);
-    const parityRatio = sideNew(parityHere) / sideNew(parityThere);
-    const quietRatio = sideNew(sideLarge) / sideNew(quiet);
+    const sideRatio = newApp(sideLarge) / newApp(sideSmall);
+    const parityRatio = newApp(parityHere) / newApp(parityThere);
+    const quietRatio = newApp(sideLarge) / newApp(quiet);
     const met = (r: number): string => (r < 1.5 ? 'MET' : 'MISSED');
-    process.stdout.write(`\nSUMMARY calma deploy of app #${APPS + 1} ${secs(sideNew(sideLarge))} vs app #2 ${secs(sideNew(sideSmall))}, side by side in time (app #2 on the second engine; the two engines matched ${parityRatio.toFixed(2)} with 1 app each): ratio ${sideRatio.toFixed(2)} (target under 1.5: ${met(sideRatio)})\n`);
-    process.stdout.write(`SUMMARY the same against app #2 on the second engine right after this engine's containers were removed (the idle apps' load on the machine counted, minutes apart): ${secs(sideNew(sideLarge))} vs ${secs(sideNew(quiet))}, ratio ${quietRatio.toFixed(2)} (${met(quietRatio)})\n`);
+    process.stdout.write(`\nSUMMARY calma deploy of app #${APPS + 1} ${secs(newApp(sideLarge))} vs app #2 ${secs(newApp(sideSmall))}, side by side in time (app #2 on the second engine; the two engines matched ${parityRatio.toFixed(2)} with 1 app each): ratio ${sideRatio.toFixed(2)} (target under 1.5: ${met(sideRatio)})\n`);
+    process.stdout.write(`SUMMARY the same against app #2 on the second engine right after this engine's containers were removed (the idle apps' load on the machine counted, minutes apart): ${secs(newApp(sideLarge))} vs ${secs(newApp(quiet))}, ratio ${quietRatio.toFixed(2)} (${met(quietRatio)})\n`);
     process.stdout.write(`SUMMARY the same, one after the other on this engine (app #2 measured before the fill, app #${APPS + 1} after it): ${secs(newApp(large))} vs ${secs(newApp(small))}, ratio ${deployRatio.toFixed(2)} (${met(deployRatio)})\n`);
     process.stdout.write(`SUMMARY each change rewrote only its own environment's include file (${ctx.checks + other.checks} deploys, removals, route changes and restarts checked; restarts and same-route redeploys rewrote none): ${problems.length === 0 ? 'MET' : `MISSED (${problems.length})`}\n`);
     process.stdout.write(`SUMMARY with ${APPS} apps: route change ${secs(median(large.routeChange))} (${secs(median(small.routeChange))} with 1), nginx -t ${secs(median(large.nginxTest))}, daemon start-up with its reconcile ${secs(median(large.startup))} (${secs(median(small.startup))} with 1: ${((median(large.startup) - median(small.startup)) / (APPS - 1)).toFixed(1)} ms per app more)\n`);
